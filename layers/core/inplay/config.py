@@ -1,0 +1,181 @@
+"""Names shared by ``infra/`` and the code, and one validated settings model per function.
+
+This module is the single source of truth for:
+- environment-variable names (``Env``): ``infra/`` writes them, the functions read them;
+- function names, their handler paths and their schedules (``FUNCTIONS``);
+- the settings each function needs (one pydantic model per function, built once from the
+  environment by :func:`load_settings`; nothing below a handler reads ``os.environ``).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from functools import cache
+from typing import Annotated, Final
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+__all__ = [
+    "FUNCTIONS",
+    "Access",
+    "ApiSettings",
+    "Env",
+    "FunctionSpec",
+    "GamePollerSettings",
+    "SettingsError",
+    "load_settings",
+]
+
+SERVICE_NAME: Final = "inplay"
+METRICS_NAMESPACE: Final = "Inplay"
+DEFAULT_USER_AGENT: Final = "inplay/0.1 (+https://github.com/inplay-bot/inplay; self-hosted trading bot)"
+"""ESPN filters browser-like and bare custom User-Agents (403); an identifying UA with a URL passes."""
+
+
+class Env(StrEnum):
+    """Every environment variable a function reads. ``infra/`` imports these names."""
+
+    GAMES_TABLE = "INPLAY_GAMES_TABLE"
+    BOTS_TABLE = "INPLAY_BOTS_TABLE"
+    INTENTS_TABLE = "INPLAY_INTENTS_TABLE"
+    POSITIONS_TABLE = "INPLAY_POSITIONS_TABLE"
+    FILLS_TABLE = "INPLAY_FILLS_TABLE"
+    AUDIT_TABLE = "INPLAY_AUDIT_TABLE"
+    RISK_TABLE = "INPLAY_RISK_TABLE"
+    IDEMPOTENCY_TABLE = "INPLAY_IDEMPOTENCY_TABLE"
+    ESPN_BASE_URL = "INPLAY_ESPN_BASE_URL"
+    LEAGUES = "INPLAY_LEAGUES"
+    POLL_INTERVAL_SECONDS = "INPLAY_POLL_INTERVAL_SECONDS"
+    POLL_WINDOW_SECONDS = "INPLAY_POLL_WINDOW_SECONDS"
+    USER_AGENT = "INPLAY_USER_AGENT"
+    GAME_TTL_DAYS = "INPLAY_GAME_TTL_DAYS"
+    # Powertools reads these itself; infra sets them, so they are named here once too.
+    SERVICE = "POWERTOOLS_SERVICE_NAME"
+    METRICS_NAMESPACE = "POWERTOOLS_METRICS_NAMESPACE"
+    LOG_LEVEL = "POWERTOOLS_LOG_LEVEL"
+
+
+ALL_LEAGUES: Final = (
+    "nba",
+    "wnba",
+    "nfl",
+    "nhl",
+    "mlb",
+    "college-football",
+    "mens-college-basketball",
+)
+ESPN_BASE_URL: Final = "https://site.api.espn.com/apis/site/v2/sports"
+
+
+class SettingsError(RuntimeError):
+    """A function's environment is missing or invalid: fail at start, never half-way through."""
+
+
+class _Settings(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore", populate_by_name=False)
+
+
+class ObservabilitySettings(_Settings):
+    service: Annotated[str, Field(alias=Env.SERVICE)] = SERVICE_NAME
+    metrics_namespace: Annotated[str, Field(alias=Env.METRICS_NAMESPACE)] = METRICS_NAMESPACE
+
+
+class GamePollerSettings(ObservabilitySettings):
+    """``game_poller``: ESPN → games table, repeating inside its minute while games are live."""
+
+    games_table: Annotated[str, Field(alias=Env.GAMES_TABLE, min_length=1)]
+    espn_base_url: Annotated[str, Field(alias=Env.ESPN_BASE_URL)] = ESPN_BASE_URL
+    leagues: Annotated[tuple[str, ...], Field(alias=Env.LEAGUES)] = ALL_LEAGUES
+    poll_interval_seconds: Annotated[float, Field(alias=Env.POLL_INTERVAL_SECONDS, gt=0, le=60)] = 8.0
+    poll_window_seconds: Annotated[float, Field(alias=Env.POLL_WINDOW_SECONDS, ge=0, le=840)] = 50.0
+    user_agent: Annotated[str, Field(alias=Env.USER_AGENT, min_length=8)] = DEFAULT_USER_AGENT
+    game_ttl_days: Annotated[int, Field(alias=Env.GAME_TTL_DAYS, ge=1, le=365)] = 14
+
+    @field_validator("leagues", mode="before")
+    @classmethod
+    def _split_leagues(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = tuple(part.strip() for part in value.split(",") if part.strip())
+        if isinstance(value, tuple | list):
+            unknown = sorted(set(value) - set(ALL_LEAGUES))
+            if unknown:
+                raise ValueError(f"unknown league(s) {unknown}; known: {list(ALL_LEAGUES)}")
+            if not value:
+                raise ValueError("at least one league is required")
+        return value
+
+
+class ApiSettings(ObservabilitySettings):
+    """``api``: the REST API behind API Gateway."""
+
+    games_table: Annotated[str, Field(alias=Env.GAMES_TABLE, min_length=1)]
+
+
+def load_settings[S: _Settings](model: type[S], environ: Mapping[str, str] | None = None) -> S:
+    """Build ``model`` from the environment; raise :class:`SettingsError` naming every bad variable."""
+    source = os.environ if environ is None else environ
+    aliases = {field.alias for field in model.model_fields.values() if field.alias}
+    try:
+        return model.model_validate({name: source[name] for name in aliases if name in source})
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc']) or model.__name__}: {err['msg']}" for err in exc.errors()
+        )
+        raise SettingsError(f"invalid {model.__name__} environment: {problems}") from exc
+
+
+@cache
+def cached_settings[S: _Settings](model: type[S]) -> S:
+    """The process-wide settings of one function, validated once (at cold start)."""
+    return load_settings(model)
+
+
+class Access(StrEnum):
+    """How a function may touch a table; ``infra/`` turns this into least-privilege IAM."""
+
+    READ = "read"
+    READ_WRITE = "read_write"
+
+
+@dataclass(frozen=True, slots=True)
+class FunctionSpec:
+    """What ``infra/`` needs to build a function and what the local cloud needs to run it."""
+
+    name: str
+    settings: type[_Settings]
+    """The function's settings model; ``infra/`` must set exactly the variables it declares."""
+    tables: Mapping[Env, Access]
+    """The tables the function touches, by the env var that carries each table's name."""
+    handler: str
+    """Handler path relative to the ``functions/`` asset root, as Lambda's ``Handler`` setting."""
+    description: str
+    timeout_seconds: int
+    memory_mb: int
+    schedule: str | None = None
+    """An EventBridge schedule expression, or ``None`` for functions with no schedule."""
+
+
+GAME_POLLER: Final = FunctionSpec(
+    name="game_poller",
+    settings=GamePollerSettings,
+    tables={Env.GAMES_TABLE: Access.READ_WRITE},
+    handler="game_poller.handler.handler",
+    description="Polls ESPN scoreboards into the games table; repeats within its minute while games are live",
+    # The poll window (50 s default) plus one slow ESPN round trip must fit.
+    timeout_seconds=75,
+    memory_mb=256,
+    schedule="rate(1 minute)",
+)
+API: Final = FunctionSpec(
+    name="api",
+    settings=ApiSettings,
+    tables={Env.GAMES_TABLE: Access.READ},
+    handler="api.handler.handler",
+    description="REST API for the dashboard (health, games)",
+    timeout_seconds=15,
+    memory_mb=256,
+)
+FUNCTIONS: Final = (GAME_POLLER, API)
