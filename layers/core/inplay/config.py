@@ -90,7 +90,9 @@ class GamePollerSettings(ObservabilitySettings):
     espn_base_url: Annotated[str, Field(alias=Env.ESPN_BASE_URL)] = ESPN_BASE_URL
     leagues: Annotated[tuple[str, ...], Field(alias=Env.LEAGUES)] = ALL_LEAGUES
     poll_interval_seconds: Annotated[float, Field(alias=Env.POLL_INTERVAL_SECONDS, gt=0, le=60)] = 8.0
-    poll_window_seconds: Annotated[float, Field(alias=Env.POLL_WINDOW_SECONDS, ge=0, le=840)] = 50.0
+    poll_window_seconds: Annotated[float, Field(alias=Env.POLL_WINDOW_SECONDS, ge=0, le=840)] = 56.0
+    """Keep polling live leagues until this many seconds after the invocation started. 56 s with an
+    8 s interval polls at 0, 8, …, 56 s, so the next minute's first poll is ~4 s later."""
     user_agent: Annotated[str, Field(alias=Env.USER_AGENT, min_length=8)] = DEFAULT_USER_AGENT
     game_ttl_days: Annotated[int, Field(alias=Env.GAME_TTL_DAYS, ge=1, le=365)] = 14
 
@@ -164,7 +166,7 @@ GAME_POLLER: Final = FunctionSpec(
     tables={Env.GAMES_TABLE: Access.READ_WRITE},
     handler="game_poller.handler.handler",
     description="Polls ESPN scoreboards into the games table; repeats within its minute while games are live",
-    # The poll window (50 s default) plus one slow ESPN round trip must fit.
+    # The poll window (56 s default) plus one slow pass over the live leagues must fit.
     timeout_seconds=75,
     memory_mb=256,
     schedule="rate(1 minute)",

@@ -1,0 +1,94 @@
+# The one interface to the project. `make demo` runs it on this machine; `make test` proves it.
+# Needs: Python 3.13 (on PATH as python3.13, or from pyenv), Node 20 + npm. Everything else is
+# installed into the project (.venv, node_modules, build/) by `make dev`.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+# A Python 3.13 interpreter: $PYTHON, else python3.13 if it runs, else pyenv's 3.13.x.
+PYTHON ?= $(shell for c in python3.13 "$$(pyenv root 2>/dev/null)/versions/3.13.0/bin/python3.13" \
+	$$(ls -d "$$(pyenv root 2>/dev/null)"/versions/3.13.*/bin/python3.13 2>/dev/null); do \
+	"$$c" -c 'import sys; assert sys.version_info[:2] == (3, 13)' >/dev/null 2>&1 && { echo "$$c"; break; }; done)
+STAMPS := .make
+UV := $(STAMPS)/uv/bin/uv
+VENV := .venv
+BIN := $(VENV)/bin
+export PATH := $(CURDIR)/$(BIN):$(CURDIR)/node_modules/.bin:$(PATH)
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
+export CDK_DISABLE_CLI_TELEMETRY := true
+export SAM_CLI_TELEMETRY := 0
+export UV_PYTHON_DOWNLOADS := never
+
+LINT_PATHS := layers functions infra local tests benchmarks
+TYPED_PATHS := layers functions infra local
+
+.PHONY: help dev lint format test unit integration infra-tests e2e demo synth deploy destroy bench layer clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+$(UV):
+	@test -n "$(PYTHON)" || { echo "error: Python 3.13 not found (set PYTHON=/path/to/python3.13)" >&2; exit 1; }
+	$(PYTHON) -m venv $(STAMPS)/uv
+	$(STAMPS)/uv/bin/python -m pip install --quiet --disable-pip-version-check uv==0.13.9
+
+$(STAMPS)/venv: $(UV) pyproject.toml uv.lock
+	$(UV) sync --frozen --python $(PYTHON)
+	@touch $@
+
+$(STAMPS)/npm: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@mkdir -p $(STAMPS) && touch $@
+
+$(STAMPS)/layer: $(STAMPS)/venv uv.lock
+	$(BIN)/python -m infra.layer
+	@touch $@
+
+dev: $(STAMPS)/venv $(STAMPS)/npm $(STAMPS)/layer ## install everything: .venv, the CDK CLI, the Lambda layer deps
+
+lint: dev ## ruff (lint + format check) and mypy strict
+	$(BIN)/ruff check $(LINT_PATHS)
+	$(BIN)/ruff format --check $(LINT_PATHS)
+	$(BIN)/mypy $(TYPED_PATHS)
+
+format: dev ## apply ruff fixes and formatting
+	$(BIN)/ruff check --fix $(LINT_PATHS)
+	$(BIN)/ruff format $(LINT_PATHS)
+
+test: lint ## lint, then every test suite (unit, integration, infra, e2e, chaos, conformance)
+	$(BIN)/pytest -q
+
+unit: dev ## the pure unit tests only
+	$(BIN)/pytest -q tests/unit
+
+integration: dev ## handler → logic → adapter under moto
+	$(BIN)/pytest -q tests/integration
+
+infra-tests: dev ## synthesize the stack; template assertions, cdk-nag, cfn-lint
+	$(BIN)/pytest -q tests/infra
+
+e2e: dev ## the local cloud end to end
+	$(BIN)/pytest -q tests/e2e
+
+demo: dev ## run inplay on this machine: local cloud + ESPN replay, API on http://127.0.0.1:8000
+	$(BIN)/inplay demo
+
+synth: dev ## synthesize the CloudFormation template into cdk.out (offline)
+	npx cdk synth --quiet
+	@echo "template: cdk.out/Inplay.template.json"
+
+deploy: dev ## deploy to the AWS account in your environment (needs credentials and a bootstrapped account)
+	npx cdk deploy Inplay
+
+destroy: dev ## delete the stack (tables are retained: they hold money data)
+	npx cdk destroy Inplay
+
+bench: dev ## print the benchmark figures (cold start, synth, local cloud start, poller requests)
+	@for script in benchmarks/bench_*.py; do $(BIN)/python "$$script"; done
+
+layer: dev ## rebuild the Lambda layer's third-party dependencies
+	$(BIN)/python -m infra.layer --force
+
+clean: ## remove everything make dev and the builds created
+	rm -rf $(VENV) $(STAMPS) node_modules build cdk.out .mypy_cache .ruff_cache .pytest_cache .hypothesis

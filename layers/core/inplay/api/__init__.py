@@ -1,0 +1,1 @@
+"""Read models and queries behind the REST API (the handler only routes and validates)."""
