@@ -52,4 +52,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # Run the `local.cli` module object, not this `__main__` copy, so CliError is the same class.
+    from local.cli import main as _main
+
+    sys.exit(_main())

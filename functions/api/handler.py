@@ -28,7 +28,7 @@ def games_repository() -> GamesRepository:
     return GamesStore(settings.games_table)
 
 
-@app.exception_handler(RequestValidationError)
+@app.exception_handler(RequestValidationError)  # type: ignore[untyped-decorator]
 def _bad_request(error: RequestValidationError) -> Response[Any]:
     problems = []
     for detail in error.errors():

@@ -11,7 +11,7 @@ class RecordingMetrics:
     def __init__(self) -> None:
         self.values: dict[str, float] = {}
 
-    def add_metric(self, name: str, value: float, unit: str) -> None:
+    def add_metric(self, name: str, unit: str, value: float) -> None:
         self.values[name] = value
 
 

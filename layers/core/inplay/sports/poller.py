@@ -36,11 +36,13 @@ __all__ = ["GamePoller", "MetricsSink", "PollReport"]
 
 
 class MetricsSink(Protocol):
-    def add_metric(self, name: str, value: float, unit: str) -> None: ...
+    """The slice of powertools ``Metrics`` the poller uses (always called with keywords)."""
+
+    def add_metric(self, name: str, unit: str, value: float) -> None: ...
 
 
 class _NoMetrics:
-    def add_metric(self, name: str, value: float, unit: str) -> None:
+    def add_metric(self, name: str, unit: str, value: float) -> None:
         return None
 
 
@@ -104,13 +106,15 @@ class GamePoller:
             if next_due - started.timestamp() > window:
                 break
             self._sleep(max(0.0, next_due - self._clock().timestamp()))
-        self._metrics.add_metric("PollPasses", report.passes, "Count")
-        self._metrics.add_metric("EspnRequests", report.requests, "Count")
-        self._metrics.add_metric("SnapshotsWritten", report.written, "Count")
-        self._metrics.add_metric("LiveGames", report.live_games, "Count")
-        self._metrics.add_metric("PollErrors", len(report.errors), "Count")
+        self._metrics.add_metric(name="PollPasses", unit="Count", value=report.passes)
+        self._metrics.add_metric(name="EspnRequests", unit="Count", value=report.requests)
+        self._metrics.add_metric(name="SnapshotsWritten", unit="Count", value=report.written)
+        self._metrics.add_metric(name="LiveGames", unit="Count", value=report.live_games)
+        self._metrics.add_metric(name="PollErrors", unit="Count", value=len(report.errors))
         if report.passes > 1:
-            self._metrics.add_metric("MaxPollGapSeconds", report.max_poll_gap_seconds, "Seconds")
+            self._metrics.add_metric(
+                name="MaxPollGapSeconds", unit="Seconds", value=report.max_poll_gap_seconds
+            )
         return report
 
     def _poll_pass(
@@ -147,7 +151,9 @@ class GamePoller:
         except EspnError as exc:
             report.errors[league.value] = str(exc)
             self._games.record_poll(
-                FeedHeartbeat(league=league, polled_at=polled_at, live_games=0, ok=False, error=str(exc)[:500])
+                FeedHeartbeat(
+                    league=league, polled_at=polled_at, live_games=0, ok=False, error=str(exc)[:500]
+                )
             )
             return None
         report.games_seen += len(games)
