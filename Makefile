@@ -42,7 +42,7 @@ $(STAMPS)/npm: package.json package-lock.json
 	@mkdir -p $(STAMPS) && touch $@
 
 $(STAMPS)/layer: $(STAMPS)/venv uv.lock
-	$(BIN)/python -m infra.layer
+	UV=$(UV) $(BIN)/python -m infra.layer
 	@touch $@
 
 dev: $(STAMPS)/venv $(STAMPS)/npm $(STAMPS)/layer ## install everything: .venv, the CDK CLI, the Lambda layer deps
@@ -88,7 +88,7 @@ bench: dev ## print the benchmark figures (cold start, synth, local cloud start,
 	@for script in benchmarks/bench_*.py; do $(BIN)/python "$$script"; done
 
 layer: dev ## rebuild the Lambda layer's third-party dependencies
-	$(BIN)/python -m infra.layer --force
+	UV=$(UV) $(BIN)/python -m infra.layer --force
 
 clean: ## remove everything make dev and the builds created
 	rm -rf $(VENV) $(STAMPS) node_modules build cdk.out .mypy_cache .ruff_cache .pytest_cache .hypothesis

@@ -1,0 +1,132 @@
+"""One Lambda function per ``inplay.config.FUNCTIONS`` entry, all sharing the ``inplay`` layer."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from types import MappingProxyType
+from typing import cast
+
+from aws_cdk import Duration
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from constructs import Construct
+
+from infra.constants import (
+    EXTRA_ENVIRONMENT,
+    FUNCTION_CODE_EXCLUDES,
+    FUNCTION_LOG_RETENTION,
+    FUNCTION_LOG_RETENTION_OVERRIDES,
+    FUNCTION_METADATA_KEY,
+    LAYER_ID,
+    SCHEDULED_ASYNC_RETRIES,
+    SCHEDULED_MAX_EVENT_AGE_SECONDS,
+    function_logical_id,
+    pascal,
+)
+from infra.constructs.tables import Tables
+from infra.nag import acknowledge
+from infra.paths import FUNCTIONS_DIR
+from infra.wiring import INDEX_READ_ACTIONS, dynamodb_actions, function_environment
+from inplay.config import FUNCTIONS, FunctionSpec
+from inplay.store.schema import table_spec
+
+__all__ = ["Functions"]
+
+RUNTIME = lambda_.Runtime.PYTHON_3_13
+ARCHITECTURE = lambda_.Architecture.X86_64
+
+
+class Functions(Construct):
+    """Functions on the shared ``functions/`` code asset, each with its own role and log group.
+
+    Roles are built here, not by CDK defaults: logs only to the function's own log group, X-Ray,
+    and exactly the DynamoDB actions its ``spec.tables`` implies (no managed policies).
+    """
+
+    def __init__(self, scope: Construct, construct_id: str, *, tables: Tables, layer_asset: Path) -> None:
+        super().__init__(scope, construct_id)
+        self._tables = tables
+        self.layer = lambda_.LayerVersion(
+            self,
+            LAYER_ID,
+            code=lambda_.Code.from_asset(str(layer_asset)),
+            compatible_runtimes=[RUNTIME],
+            compatible_architectures=[ARCHITECTURE],
+            description="inplay domain package and its dependencies (boto3 comes from the runtime)",
+        )
+        code = lambda_.Code.from_asset(str(FUNCTIONS_DIR), exclude=list(FUNCTION_CODE_EXCLUDES))
+        self._functions = {spec.name: self._build_function(spec, code) for spec in FUNCTIONS}
+
+    @property
+    def by_name(self) -> Mapping[str, lambda_.Function]:
+        return MappingProxyType(self._functions)
+
+    def function(self, spec: FunctionSpec) -> lambda_.Function:
+        return self._functions[spec.name]
+
+    def _build_function(self, spec: FunctionSpec, code: lambda_.Code) -> lambda_.Function:
+        construct_id = pascal(spec.name)
+        retention = FUNCTION_LOG_RETENTION_OVERRIDES.get(spec.name, FUNCTION_LOG_RETENTION)
+        log_group = logs.LogGroup(self, f"{construct_id}Logs", retention=logs.RetentionDays[retention])
+        role = iam.Role(
+            self,
+            f"{construct_id}Role",
+            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            description=f"Execution role of the {spec.name} function (least privilege, built from its spec)",
+        )
+        log_group.grant_write(role)
+        self._grant_tables(spec, role)
+        scheduled = spec.schedule is not None
+        function = lambda_.Function(
+            self,
+            construct_id,
+            runtime=RUNTIME,
+            architecture=ARCHITECTURE,
+            code=code,
+            handler=spec.handler,
+            layers=[self.layer],
+            description=spec.description,
+            timeout=Duration.seconds(spec.timeout_seconds),
+            memory_size=spec.memory_mb,
+            environment={**function_environment(spec, self._tables.names), **EXTRA_ENVIRONMENT},
+            role=role,
+            log_group=log_group,
+            tracing=lambda_.Tracing.ACTIVE,
+            retry_attempts=SCHEDULED_ASYNC_RETRIES if scheduled else None,
+            max_event_age=Duration.seconds(SCHEDULED_MAX_EVENT_AGE_SECONDS) if scheduled else None,
+        )
+        cfn = cast(lambda_.CfnFunction, function.node.default_child)
+        cfn.override_logical_id(function_logical_id(spec.name))
+        cfn.add_metadata(FUNCTION_METADATA_KEY, spec.name)
+        acknowledge(
+            role,
+            "AwsSolutions-IAM5[Resource::*]",
+            "Active tracing needs xray:PutTraceSegments and xray:PutTelemetryRecords, which support no "
+            "resource-level permissions (AWS X-Ray IAM reference); every other statement names its "
+            "resources.",
+        )
+        acknowledge(
+            cfn,
+            "AwsSolutions-L1",
+            "Python 3.13 is the project's pinned interpreter (requires-python, uv.lock, and the layer's "
+            "cp313 wheels); the runtime moves together with the project, not ahead of it.",
+        )
+        return function
+
+    def _grant_tables(self, spec: FunctionSpec, role: iam.Role) -> None:
+        for env, access in spec.tables.items():
+            schema = table_spec(env)
+            table = self._tables.table(env)
+            role.add_to_policy(
+                iam.PolicyStatement(
+                    actions=list(dynamodb_actions(access, append_only=schema.append_only)),
+                    resources=[table.table_arn],
+                )
+            )
+            if schema.gsis:
+                index_arns = [f"{table.table_arn}/index/{gsi.name}" for gsi in schema.gsis]
+                role.add_to_policy(
+                    iam.PolicyStatement(actions=list(INDEX_READ_ACTIONS), resources=index_arns)
+                )

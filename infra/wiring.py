@@ -1,0 +1,121 @@
+"""Pure rules that turn the shared specs into infrastructure settings (no ``aws_cdk`` here).
+
+- :func:`dynamodb_actions`: least-privilege DynamoDB actions for an :class:`~inplay.config.Access`.
+- :func:`function_environment`: exactly the variables a function's settings model declares.
+- :func:`check_spec`: a ``FunctionSpec`` whose settings and table grants disagree fails synth.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Final
+
+from inplay.config import Access, Env, FunctionSpec
+from inplay.store.schema import TABLES, TableSpec
+
+__all__ = [
+    "INDEX_READ_ACTIONS",
+    "READ_ACTIONS",
+    "WRITE_ACTIONS",
+    "InfraConfigError",
+    "check_spec",
+    "dynamodb_actions",
+    "function_environment",
+    "settings_aliases",
+    "table_env_names",
+]
+
+READ_ACTIONS: Final = ("dynamodb:BatchGetItem", "dynamodb:GetItem", "dynamodb:Query", "dynamodb:Scan")
+INDEX_READ_ACTIONS: Final = ("dynamodb:Query", "dynamodb:Scan")
+"""The only actions that address a GSI (``<table arn>/index/<name>``)."""
+WRITE_ACTIONS: Final = (
+    "dynamodb:BatchWriteItem",
+    "dynamodb:ConditionCheckItem",
+    "dynamodb:DeleteItem",
+    "dynamodb:PutItem",
+    "dynamodb:UpdateItem",
+)
+APPEND_ONLY_FORBIDDEN: Final = frozenset(
+    {"dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem"}
+)
+"""Never granted on an append-only table. ``BatchWriteItem`` is here too: its ``DeleteRequest`` is
+authorized by ``dynamodb:BatchWriteItem`` alone, so granting it would allow deletes."""
+
+
+class InfraConfigError(ValueError):
+    """The shared specs cannot be turned into a consistent stack; the message names the culprit."""
+
+
+def dynamodb_actions(access: Access, *, append_only: bool = False) -> tuple[str, ...]:
+    """Item-level actions on a table for ``access`` (sorted, no wildcards)."""
+    actions = set(READ_ACTIONS)
+    if access is Access.READ_WRITE:
+        actions.update(WRITE_ACTIONS)
+        if append_only:
+            actions -= APPEND_ONLY_FORBIDDEN
+    return tuple(sorted(actions))
+
+
+def table_env_names() -> frozenset[str]:
+    """Env-var names that carry a table name (one per table in the schema)."""
+    return frozenset(spec.env.value for spec in TABLES)
+
+
+def settings_aliases(spec: FunctionSpec) -> frozenset[str]:
+    """The env-var names ``spec.settings`` declares (its pydantic field aliases)."""
+    aliases: set[str] = set()
+    for field_name, field in spec.settings.model_fields.items():
+        if not field.alias:
+            raise InfraConfigError(f"{spec.settings.__name__}.{field_name} has no env-var alias")
+        aliases.add(field.alias)
+    return frozenset(aliases)
+
+
+def check_spec(spec: FunctionSpec) -> None:
+    """Every table the settings read is granted in ``spec.tables``, and nothing else is."""
+    declared = settings_aliases(spec) & table_env_names()
+    granted = {env.value for env in spec.tables}
+    unknown = granted - table_env_names()
+    if unknown:
+        raise InfraConfigError(f"function {spec.name!r} grants {sorted(unknown)}, which name no table")
+    if declared - granted:
+        raise InfraConfigError(
+            f"function {spec.name!r}: settings read {sorted(declared - granted)} "
+            "but spec.tables grants no access"
+        )
+    if granted - declared:
+        raise InfraConfigError(
+            f"function {spec.name!r}: spec.tables grants {sorted(granted - declared)} "
+            f"but {spec.settings.__name__} does not declare the variable"
+        )
+
+
+def _render(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, tuple | list | frozenset | set):
+        return ",".join(str(item) for item in value)
+    return str(value)
+
+
+def function_environment(spec: FunctionSpec, table_names: Mapping[Env, str]) -> dict[str, str]:
+    """The Lambda environment: one entry per settings alias, nothing more.
+
+    Table variables take their value from ``table_names`` (CDK tokens at synth); every other
+    variable is the model's default, rendered the way the model parses it back.
+    """
+    check_spec(spec)
+    tables = {table.env.value: table for table in TABLES}
+    environment: dict[str, str] = {}
+    for field_name, field in spec.settings.model_fields.items():
+        alias = field.alias or field_name  # check_spec() rejected alias-less fields
+        table: TableSpec | None = tables.get(alias)
+        if table is not None:
+            environment[alias] = table_names[table.env]
+        elif not field.is_required():
+            environment[alias] = _render(field.get_default(call_default_factory=True))
+        else:
+            raise InfraConfigError(
+                f"{spec.settings.__name__}.{field_name} ({alias}) is required but infra has no value for it"
+            )
+    return environment

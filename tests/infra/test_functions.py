@@ -1,0 +1,93 @@
+"""Each function in the template is built from its ``FunctionSpec`` and settings model."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from infra.constants import EXTRA_ENVIRONMENT, FUNCTION_METADATA_KEY, function_logical_id
+from infra.wiring import settings_aliases
+from inplay.config import FUNCTIONS, FunctionSpec, load_settings
+from inplay.store.schema import TABLES
+from tests.infra.helpers import of_type, ref_target
+
+pytestmark = pytest.mark.slow
+
+RETENTION_DAYS = {"ONE_MONTH": 30, "THREE_MONTHS": 90}
+
+
+def _function(resources: dict[str, Any], spec: FunctionSpec) -> dict[str, Any]:
+    props: dict[str, Any] = resources[function_logical_id(spec.name)]["Properties"]
+    return props
+
+
+def test_one_function_per_spec(resources: dict[str, Any]) -> None:
+    functions = of_type(resources, "AWS::Lambda::Function")
+    assert set(functions) == {function_logical_id(spec.name) for spec in FUNCTIONS}
+    assert {f["Metadata"][FUNCTION_METADATA_KEY] for f in functions.values()} == {s.name for s in FUNCTIONS}
+
+
+@pytest.mark.parametrize("spec", FUNCTIONS, ids=lambda s: s.name)
+def test_function_properties(resources: dict[str, Any], spec: FunctionSpec) -> None:
+    props = _function(resources, spec)
+    assert props["Handler"] == spec.handler
+    assert props["Runtime"] == "python3.13"
+    assert props["Architectures"] == ["x86_64"]
+    assert props["Timeout"] == spec.timeout_seconds
+    assert props["MemorySize"] == spec.memory_mb
+    assert props["Description"] == spec.description
+    assert props["TracingConfig"] == {"Mode": "Active"}
+    [layer] = [ref_target(layer) for layer in props["Layers"]]
+    assert layer is not None
+    assert resources[layer]["Type"] == "AWS::Lambda::LayerVersion"
+    assert resources[layer]["Properties"]["CompatibleRuntimes"] == ["python3.13"]
+
+
+@pytest.mark.parametrize("spec", FUNCTIONS, ids=lambda s: s.name)
+def test_log_group_with_retention(resources: dict[str, Any], spec: FunctionSpec) -> None:
+    log_group = ref_target(_function(resources, spec)["LoggingConfig"]["LogGroup"])
+    assert log_group is not None
+    assert resources[log_group]["Type"] == "AWS::Logs::LogGroup"
+    assert resources[log_group]["Properties"]["RetentionInDays"] == RETENTION_DAYS["ONE_MONTH"]
+
+
+@pytest.mark.parametrize("spec", FUNCTIONS, ids=lambda s: s.name)
+def test_environment_is_exactly_the_settings_model(resources: dict[str, Any], spec: FunctionSpec) -> None:
+    env = _function(resources, spec)["Environment"]["Variables"]
+    assert set(env) == set(settings_aliases(spec)) | set(EXTRA_ENVIRONMENT)
+    tables = {table.env.value: table.logical_id for table in TABLES}
+    for name, value in env.items():
+        if name in tables:
+            assert value == {"Ref": tables[name]}, name
+        else:
+            assert isinstance(value, str), name
+    # The literal values parse back into the model's defaults (table names stand in as strings).
+    environ = {name: value if isinstance(value, str) else f"table-{name}" for name, value in env.items()}
+    settings = load_settings(spec.settings, environ)
+    for field_name, field in spec.settings.model_fields.items():
+        if field.alias not in tables:
+            assert getattr(settings, field_name) == field.get_default(call_default_factory=True), field_name
+
+
+def test_every_table_variable_is_granted(resources: dict[str, Any]) -> None:
+    for spec in FUNCTIONS:
+        env = _function(resources, spec)["Environment"]["Variables"]
+        assert {name for name in env if name.endswith("_TABLE")} == {e.value for e in spec.tables}
+
+
+@pytest.mark.parametrize("spec", [s for s in FUNCTIONS if s.schedule], ids=lambda s: s.name)
+def test_scheduled_functions_do_not_retry_late(resources: dict[str, Any], spec: FunctionSpec) -> None:
+    configs = [
+        c["Properties"]
+        for c in of_type(resources, "AWS::Lambda::EventInvokeConfig").values()
+        if ref_target(c["Properties"]["FunctionName"]) == function_logical_id(spec.name)
+    ]
+    assert configs == [
+        {
+            "FunctionName": {"Ref": function_logical_id(spec.name)},
+            "MaximumEventAgeInSeconds": 60,
+            "MaximumRetryAttempts": 0,
+            "Qualifier": "$LATEST",
+        }
+    ]
