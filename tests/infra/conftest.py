@@ -1,31 +1,10 @@
-"""One in-process synthesis per test session; every template test reads its output."""
+"""Template fixtures for the infra tests (the synthesis itself is in tests/conftest.py)."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
-
-from infra.synth import load_template, synthesize
-
-
-@pytest.fixture(scope="session")
-def cloud_assembly(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The synthesized cloud assembly directory (cdk-nag ran: synth would have raised)."""
-    outdir = tmp_path_factory.mktemp("cdk.out")
-    synthesize(outdir)
-    return outdir
-
-
-@pytest.fixture(scope="session")
-def template_path(cloud_assembly: Path) -> Path:
-    return cloud_assembly / "Inplay.template.json"
-
-
-@pytest.fixture(scope="session")
-def template(template_path: Path) -> dict[str, Any]:
-    return load_template(template_path)
 
 
 @pytest.fixture(scope="session")

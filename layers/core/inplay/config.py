@@ -18,6 +18,8 @@ from typing import Annotated, Final
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from inplay.sports.models import League
+
 __all__ = [
     "FUNCTIONS",
     "Access",
@@ -58,15 +60,7 @@ class Env(StrEnum):
     LOG_LEVEL = "POWERTOOLS_LOG_LEVEL"
 
 
-ALL_LEAGUES: Final = (
-    "nba",
-    "wnba",
-    "nfl",
-    "nhl",
-    "mlb",
-    "college-football",
-    "mens-college-basketball",
-)
+ALL_LEAGUES: Final = tuple(League)
 ESPN_BASE_URL: Final = "https://site.api.espn.com/apis/site/v2/sports"
 
 
@@ -88,7 +82,7 @@ class GamePollerSettings(ObservabilitySettings):
 
     games_table: Annotated[str, Field(alias=Env.GAMES_TABLE, min_length=1)]
     espn_base_url: Annotated[str, Field(alias=Env.ESPN_BASE_URL)] = ESPN_BASE_URL
-    leagues: Annotated[tuple[str, ...], Field(alias=Env.LEAGUES)] = ALL_LEAGUES
+    leagues: Annotated[tuple[League, ...], Field(alias=Env.LEAGUES)] = ALL_LEAGUES
     poll_interval_seconds: Annotated[float, Field(alias=Env.POLL_INTERVAL_SECONDS, gt=0, le=60)] = 8.0
     poll_window_seconds: Annotated[float, Field(alias=Env.POLL_WINDOW_SECONDS, ge=0, le=840)] = 56.0
     """Keep polling live leagues until this many seconds after the invocation started. 56 s with an
@@ -102,9 +96,10 @@ class GamePollerSettings(ObservabilitySettings):
         if isinstance(value, str):
             value = tuple(part.strip() for part in value.split(",") if part.strip())
         if isinstance(value, tuple | list):
-            unknown = sorted(set(value) - set(ALL_LEAGUES))
+            known = {league.value for league in ALL_LEAGUES}
+            unknown = sorted(set(map(str, value)) - known)
             if unknown:
-                raise ValueError(f"unknown league(s) {unknown}; known: {list(ALL_LEAGUES)}")
+                raise ValueError(f"unknown league(s) {unknown}; known: {sorted(known)}")
             if not value:
                 raise ValueError("at least one league is required")
         return value

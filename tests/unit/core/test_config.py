@@ -11,6 +11,7 @@ from inplay.config import (
     SettingsError,
     load_settings,
 )
+from inplay.sports.models import League
 
 
 def test_game_poller_settings_from_environment() -> None:
@@ -24,7 +25,8 @@ def test_game_poller_settings_from_environment() -> None:
         },
     )
     assert settings.games_table == "games"
-    assert settings.leagues == ("nba", "nfl")
+    assert settings.leagues == (League.NBA, League.NFL)
+    assert all(isinstance(league, League) for league in settings.leagues)
     assert settings.poll_interval_seconds == 5.0
     assert settings.espn_base_url.startswith("http://127.0.0.1")
 

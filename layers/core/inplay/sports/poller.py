@@ -80,7 +80,7 @@ class GamePoller:
     ) -> None:
         self._feed = feed
         self._games = games
-        self._leagues = tuple(leagues)
+        self._leagues = tuple(League(league) for league in leagues)
         self._interval = interval_seconds
         self._window = window_seconds
         self._metrics = metrics or _NoMetrics()

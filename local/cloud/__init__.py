@@ -1,0 +1,211 @@
+"""The local cloud: the synthesized CDK template running in one process, no Docker, no AWS account.
+
+``LocalCloud(template_path).start()`` starts, in order: an in-process moto server (which takes
+over this process's AWS environment variables, see :mod:`local.cloud.moto_runtime`), the Lambda
+patch (handlers run in-process), the provisioner (resources from the template), the functions'
+environment variables, the scheduler (the template's schedules) and the HTTP adapter (the REST API
+and ``frontend/dist``). :meth:`LocalCloud.stop` undoes all of it in reverse order.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Final
+
+from botocore.config import Config
+
+from local.cloud import lambda_patch
+from local.cloud.errors import LocalCloudError
+from local.cloud.http_adapter import HttpAdapter, lambda_invoker
+from local.cloud.moto_runtime import REGION, MotoRuntime
+from local.cloud.provisioner import ProvisionedStack, load_template, provision
+from local.cloud.scheduler import Scheduler, boto3_target_invoker
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
+
+__all__ = ["DEFAULT_FRONTEND_DIR", "LocalCloud", "LocalCloudError"]
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_FRONTEND_DIR: Final = Path(__file__).resolve().parents[2] / "frontend" / "dist"
+_MAX_LAMBDA_TIMEOUT: Final = 900
+
+
+class LocalCloud:
+    """Run the stack of ``template_path`` locally; use as a context manager or call start()/stop().
+
+    ``http_port=0`` and ``moto_port=0`` pick free ports. ``speed`` divides every schedule interval.
+    ``env_overrides`` replace function environment variables (e.g. a local ESPN base URL).
+    """
+
+    def __init__(
+        self,
+        template_path: Path | str,
+        *,
+        http_port: int = 8000,
+        speed: float = 1.0,
+        env_overrides: Mapping[str, str] | None = None,
+        frontend_dir: Path | None = DEFAULT_FRONTEND_DIR,
+        moto_port: int = 0,
+        host: str = "127.0.0.1",
+        api_prefix: str = "/api",
+        max_concurrent_runs: int = 2,
+        schedules_enabled: bool = True,
+    ) -> None:
+        if speed <= 0:
+            raise LocalCloudError(f"speed must be positive, got {speed}")
+        self.template_path = Path(template_path)
+        self._http_port = http_port
+        self._speed = speed
+        self._env_overrides = dict(env_overrides or {})
+        self._frontend_dir = frontend_dir
+        self._moto_port = moto_port
+        self._host = host
+        self._api_prefix = api_prefix
+        self._max_concurrent = max_concurrent_runs
+        self._schedules_enabled = schedules_enabled
+        self._moto: MotoRuntime | None = None
+        self._patch_installed_here = False
+        self._restore_env: Callable[[], None] | None = None
+        self._scheduler: Scheduler | None = None
+        self._http: HttpAdapter | None = None
+        self._provisioned: ProvisionedStack | None = None
+        self.startup_seconds: float | None = None
+
+    # ---- accessors
+
+    @property
+    def provisioned(self) -> ProvisionedStack:
+        if self._provisioned is None:
+            raise LocalCloudError("the local cloud is not running")
+        return self._provisioned
+
+    @property
+    def moto_url(self) -> str:
+        if self._moto is None:
+            raise LocalCloudError("the local cloud is not running")
+        return self._moto.url
+
+    @property
+    def http_url(self) -> str:
+        """Base URL of the HTTP adapter (the dashboard at ``/``, the API under ``api_prefix``)."""
+        if self._http is None:
+            raise LocalCloudError("the local cloud is not running")
+        return self._http.url
+
+    @property
+    def api_url(self) -> str:
+        """Base URL of the REST API, e.g. ``http://127.0.0.1:8000/api``."""
+        return self.http_url + self._api_prefix.rstrip("/")
+
+    @property
+    def scheduler(self) -> Scheduler | None:
+        return self._scheduler
+
+    @property
+    def running(self) -> bool:
+        return self._moto is not None
+
+    # ---- lifecycle
+
+    def start(self) -> LocalCloud:
+        """moto server → Lambda patch → provision → env → scheduler → HTTP adapter (all or nothing)."""
+        if self._moto is not None:
+            return self
+        started = time.monotonic()
+        template = load_template(self.template_path)
+        try:
+            self._moto = MotoRuntime(self._moto_port, host=self._host)
+            self._moto.start()
+            self._patch_installed_here = not lambda_patch.is_installed()
+            lambda_patch.install()
+            stack_name = self.template_path.name.split(".")[0] or "Inplay"
+            self._provisioned = provision(
+                template,
+                endpoint_url=self._moto.url,
+                env_overrides=self._env_overrides,
+                asset_dir=self.template_path.parent,
+                stack_name=stack_name,
+            )
+            self._restore_env = lambda_patch.apply_environment(self._provisioned.environment)
+            import boto3
+
+            longest = max((fn.timeout_seconds for fn in self._provisioned.functions.values()), default=3)
+            config = Config(
+                read_timeout=min(longest, _MAX_LAMBDA_TIMEOUT) + 30,
+                connect_timeout=5,
+                retries={"total_max_attempts": 1},
+                max_pool_connections=50,
+            )
+            session = boto3.Session(region_name=REGION)
+            lambda_client = session.client("lambda", endpoint_url=self._moto.url, config=config)
+            sfn_client = session.client("stepfunctions", endpoint_url=self._moto.url, config=config)
+            if self._schedules_enabled:
+                self._scheduler = Scheduler(
+                    self._provisioned.schedules,
+                    boto3_target_invoker(lambda_client, sfn_client),
+                    speed=self._speed,
+                    max_concurrent=self._max_concurrent,
+                )
+                self._scheduler.start()
+            self._http = HttpAdapter(
+                self._provisioned.routes,
+                lambda_invoker(lambda_client),
+                host=self._host,
+                port=self._http_port,
+                frontend_dir=self._frontend_dir,
+                api_prefix=self._api_prefix,
+            )
+            self._http.start()
+        except BaseException:
+            self.stop()
+            raise
+        self.startup_seconds = time.monotonic() - started
+        logger.info(
+            "local cloud up in %.2f s: moto %s, HTTP %s, %d functions, %d tables, %d schedules",
+            self.startup_seconds,
+            self._moto.url,
+            self._http.url,
+            len(self._provisioned.functions),
+            len(self._provisioned.tables),
+            len(self._provisioned.schedules),
+        )
+        return self
+
+    def stop(self, timeout: float = 5.0) -> None:
+        """HTTP adapter → scheduler → env → patch → moto, each step even if an earlier one failed."""
+        errors: list[BaseException] = []
+
+        def attempt(step: Callable[[], Any]) -> None:
+            try:
+                step()
+            except Exception as exc:
+                errors.append(exc)
+
+        http, self._http = self._http, None
+        if http is not None:
+            attempt(lambda: http.stop(timeout))
+        scheduler, self._scheduler = self._scheduler, None
+        if scheduler is not None:
+            attempt(lambda: scheduler.stop(timeout))
+        restore, self._restore_env = self._restore_env, None
+        if restore is not None:
+            attempt(restore)
+        if self._patch_installed_here:
+            attempt(lambda_patch.uninstall)
+            self._patch_installed_here = False
+        moto, self._moto = self._moto, None
+        if moto is not None:
+            attempt(moto.stop)
+        self._provisioned = None
+        if errors:
+            raise LocalCloudError(f"stopping the local cloud failed: {errors[0]}") from errors[0]
+
+    def __enter__(self) -> LocalCloud:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
