@@ -31,3 +31,22 @@ def template_path(cloud_assembly: Path) -> Path:
 @pytest.fixture(scope="session")
 def template(template_path: Path) -> dict[str, Any]:
     return load_template(template_path)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_process_caches() -> None:
+    """Handlers build settings and store clients once per process, as on Lambda (cold start).
+
+    Tests change the environment between cases (table names, the ESPN base URL, moto endpoints),
+    so each test starts from a cold start.
+    """
+    import api.handler
+    import game_poller.handler
+
+    from inplay.config import cached_settings
+    from inplay.store import games
+
+    cached_settings.cache_clear()
+    api.handler.games_repository.cache_clear()
+    game_poller.handler.poller.cache_clear()
+    games._model_for.cache_clear()

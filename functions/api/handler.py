@@ -15,7 +15,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from inplay.api.games import list_games
 from inplay.config import ApiSettings, cached_settings
-from inplay.observability import logger, metrics, tracer
+from inplay.observability import logger, tracer
 from inplay.sports.models import League, Phase
 from inplay.store.games import GamesRepository, GamesStore
 
@@ -56,7 +56,6 @@ def games(
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
-@metrics.log_metrics
 @tracer.capture_lambda_handler
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.resolve(event, context)

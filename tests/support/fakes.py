@@ -16,7 +16,7 @@ class FakeClock:
     """A clock that only moves when the code under test sleeps (or the test advances it)."""
 
     def __init__(self, start: datetime | None = None) -> None:
-        self.now = start or datetime(2026, 11, 24, 1, 30, tzinfo=UTC)
+        self.now = start or datetime(2026, 11, 24, 22, 0, tzinfo=UTC)  # 5 PM Eastern
         self.sleeps: list[float] = []
 
     def __call__(self) -> datetime:
@@ -61,7 +61,8 @@ class InMemoryGames:
         return [
             stored
             for stored in self.rows.values()
-            if (league is None or stored.game.league is league) and (state is None or stored.game.state is state)
+            if (league is None or stored.game.league is league)
+            and (state is None or stored.game.state is state)
         ]
 
     def feed_status(self, leagues: Iterable[League]) -> list[FeedHeartbeat]:
@@ -108,7 +109,14 @@ def event(
         "clock": float(clock),
         "displayClock": "5:00",
         "period": period,
-        "type": {"id": "2", "name": name, "state": state, "completed": completed, "detail": "x", "shortDetail": "x"},
+        "type": {
+            "id": "2",
+            "name": name,
+            "state": state,
+            "completed": completed,
+            "detail": "x",
+            "shortDetail": "x",
+        },
     }
 
     def competitor(team_id: str, abbreviation: str, side: str, score: int) -> dict[str, Any]:

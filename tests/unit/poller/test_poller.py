@@ -1,7 +1,8 @@
 """The poller: fresh to seconds while games are live, one pass when nothing is."""
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
+from inplay.sports.espn import EspnBackoffActive
 from inplay.sports.models import League
 from inplay.sports.poller import GamePoller
 from tests.support.fakes import FakeClock, InMemoryGames, ScriptedFeed, event, http_error, scoreboard
@@ -26,7 +27,7 @@ def make_poller(feed: ScriptedFeed, games: InMemoryGames, clock: FakeClock, **kw
 
 
 def test_nothing_live_means_one_request_per_league_and_no_sleeping() -> None:
-    clock = FakeClock()
+    clock = FakeClock(datetime(2026, 11, 24, 22, 0, tzinfo=UTC))
     feed = ScriptedFeed({League.NBA: [scoreboard(League.NBA, [event("1", state="pre", period=0)])]})
     games = InMemoryGames()
     report = make_poller(feed, games, clock).run()
@@ -54,7 +55,7 @@ def test_live_games_are_polled_every_interval_for_the_whole_window() -> None:
     assert report.written == 8
     assert metrics.values["LiveGames"] == 1
     assert metrics.values["MaxPollGapSeconds"] == 8.0
-    assert games.heartbeats["nba"].polled_at == datetime(2026, 11, 24, 1, 30, 56, tzinfo=UTC)
+    assert games.heartbeats["nba"].polled_at == datetime(2026, 11, 24, 22, 0, 56, tzinfo=UTC)
 
 
 def test_unchanged_games_are_not_rewritten() -> None:
@@ -107,9 +108,40 @@ def test_a_failing_league_is_reported_and_does_not_stop_the_others() -> None:
     assert ("nba", "1") in games.rows
 
 
-def test_the_scoreboard_day_is_espn_s_us_day() -> None:
-    # 01:30Z on Nov 24 is 8:30 PM Eastern on Nov 23: ESPN lists tonight's games under Nov 23.
-    clock = FakeClock(datetime(2026, 11, 24, 1, 30, tzinfo=UTC))
+def test_evenings_poll_one_us_day() -> None:
+    # 22:00Z on Nov 24 is 5 PM Eastern: one scoreboard day, one request.
+    clock = FakeClock(datetime(2026, 11, 24, 22, 0, tzinfo=UTC))
     feed = ScriptedFeed({})
     make_poller(feed, InMemoryGames(), clock, leagues=[League.NBA]).run()
-    assert feed.calls == [(League.NBA, date(2026, 11, 23))]
+    assert feed.calls == [(League.NBA, date(2026, 11, 24))]
+
+
+def test_overnight_the_previous_day_is_polled_too_and_only_live_days_repeat() -> None:
+    # 08:30Z is 3:30 AM Eastern: ESPN's day has turned, but last night's late game may be live.
+    clock = FakeClock(datetime(2026, 11, 24, 8, 30, tzinfo=UTC))
+    late_game = scoreboard(League.NBA, [event("9", home_score=120, period=5)])
+    feed = ScriptedFeed({League.NBA: [late_game]})
+    calls: list[tuple[League, date]] = []
+
+    def fetch(league: League, day: date) -> dict:
+        calls.append((league, day))
+        return late_game if day == date(2026, 11, 23) else scoreboard(league, [])
+
+    feed.fetch_scoreboard = fetch  # type: ignore[method-assign]
+    games = InMemoryGames()
+    report = make_poller(feed, games, clock, leagues=[League.NBA]).run()
+    assert calls[:2] == [(League.NBA, date(2026, 11, 23)), (League.NBA, date(2026, 11, 24))]
+    assert set(calls[2:]) == {(League.NBA, date(2026, 11, 23))}  # only the day with a live game
+    assert report.passes == 8
+    assert games.heartbeats["nba"].live_games == 1
+
+
+def test_backing_off_skips_the_league_without_touching_its_heartbeat() -> None:
+    clock = FakeClock(datetime(2026, 11, 24, 22, 0, tzinfo=UTC))
+    backoff = EspnBackoffActive("host", until=clock.now + timedelta(seconds=30), now=clock.now)
+    feed = ScriptedFeed({League.NBA: [backoff]})
+    games = InMemoryGames()
+    report = make_poller(feed, games, clock, leagues=[League.NBA]).run()
+    assert report.requests == 0
+    assert "nba" in report.errors
+    assert "nba" not in games.heartbeats

@@ -2,9 +2,10 @@
 
 EventBridge fires the poller once a minute at most. One invocation therefore:
 
-1. polls every configured league once (one scoreboard request per league, for ESPN's current
-   scoreboard day);
-2. if any game is live, keeps polling *only the leagues with live games* every
+1. polls every configured league once: one scoreboard request per league for ESPN's current
+   scoreboard day, plus the previous day until 08:00 Eastern (ESPN's day turns at 3 AM Eastern,
+   and a game that started before that can still be live after it);
+2. if any game is live, keeps polling *only the league-days with live games* every
    ``interval`` seconds until ``window`` seconds have passed since the start, so the stored state
    is never older than about one interval; the window is sized so the last poll of one
    invocation and the first of the next are also less than ``interval`` apart;
@@ -19,15 +20,15 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any, Protocol
 
 from inplay.sports.espn import (
     EspnBackoffActive,
     EspnError,
     GameFeed,
-    espn_scoreboard_date,
     parse_scoreboard,
+    us_scoreboard_dates,
 )
 from inplay.sports.models import GameState, League
 from inplay.store.games import FeedHeartbeat, GamesRepository
@@ -93,15 +94,16 @@ class GamePoller:
         report = PollReport()
         started = self._clock()
         last_polled: dict[League, datetime] = {}
-        leagues: tuple[League, ...] = self._leagues
+        plan: dict[League, tuple[date, ...]] = {
+            league: tuple(us_scoreboard_dates(started)) for league in self._leagues
+        }
         while True:
             pass_started = self._clock()
-            live_now = self._poll_pass(leagues, report, last_polled)
+            plan = self._poll_pass(plan, report, last_polled)
             report.passes += 1
-            report.live_leagues = sorted(league.value for league in live_now)
-            if not live_now:
+            report.live_leagues = sorted(league.value for league in plan)
+            if not plan:
                 break
-            leagues = tuple(sorted(live_now))
             next_due = pass_started.timestamp() + self._interval
             if next_due - started.timestamp() > window:
                 break
@@ -118,51 +120,65 @@ class GamePoller:
         return report
 
     def _poll_pass(
-        self, leagues: Iterable[League], report: PollReport, last_polled: dict[League, datetime]
-    ) -> set[League]:
-        live_leagues: set[League] = set()
+        self, plan: Mapping[League, tuple[date, ...]], report: PollReport, last_polled: dict[League, datetime]
+    ) -> dict[League, tuple[date, ...]]:
+        """Poll each league's scoreboard days once; return the (league, days) that have live games."""
+        live_plan: dict[League, tuple[date, ...]] = {}
         report.live_games = 0
-        for league in leagues:
+        for league, days in plan.items():
             polled_at = self._clock()
-            games = self._poll_league(league, polled_at, report)
-            if games is None:
-                continue
-            previous = last_polled.get(league)
-            if previous is not None:
-                gap = (polled_at - previous).total_seconds()
-                report.max_poll_gap_seconds = max(report.max_poll_gap_seconds, gap)
-            last_polled[league] = polled_at
-            live = sum(1 for game in games if game.is_live)
-            report.live_games += live
-            if live:
-                live_leagues.add(league)
-        return live_leagues
-
-    def _poll_league(self, league: League, polled_at: datetime, report: PollReport) -> list[GameState] | None:
-        day = espn_scoreboard_date(polled_at)
-        try:
-            report.requests += 1
-            payload: Mapping[str, Any] = self._feed.fetch_scoreboard(league, day)
-            games = parse_scoreboard(payload, league)
-        except EspnBackoffActive as exc:
-            report.requests -= 1  # the client refused to send it
-            report.errors[league.value] = str(exc)
-            return None
-        except EspnError as exc:
-            report.errors[league.value] = str(exc)
+            live_days: list[date] = []
+            live = 0
+            errors: list[str] = []
+            answered = False
+            for day in days:
+                try:
+                    games = self._fetch(league, day, report)
+                except EspnBackoffActive as exc:
+                    errors.append(str(exc))
+                    continue
+                except EspnError as exc:
+                    answered = True  # ESPN was asked and failed: that is news for the heartbeat
+                    errors.append(str(exc))
+                    continue
+                answered = True
+                report.games_seen += len(games)
+                report.written += sum(1 for game in games if self._games.upsert(game, polled_at))
+                live_here = sum(1 for game in games if game.is_live)
+                if live_here:
+                    live_days.append(day)
+                    live += live_here
+            if errors:
+                report.errors[league.value] = "; ".join(errors)
+            if not answered:
+                continue  # backing off: no request, so the heartbeat keeps showing the last real poll
             self._games.record_poll(
                 FeedHeartbeat(
-                    league=league, polled_at=polled_at, live_games=0, ok=False, error=str(exc)[:500]
+                    league=league,
+                    polled_at=polled_at,
+                    live_games=live,
+                    ok=not errors,
+                    error="; ".join(errors)[:500] or None,
                 )
             )
-            return None
-        report.games_seen += len(games)
-        for game in games:
-            if self._games.upsert(game, polled_at):
-                report.written += 1
-        self._games.record_poll(
-            FeedHeartbeat(
-                league=league, polled_at=polled_at, live_games=sum(1 for g in games if g.is_live), ok=True
-            )
-        )
-        return games
+            previous = last_polled.get(league)
+            if previous is not None:
+                report.max_poll_gap_seconds = max(
+                    report.max_poll_gap_seconds, (polled_at - previous).total_seconds()
+                )
+            last_polled[league] = polled_at
+            report.live_games += live
+            if live_days:
+                live_plan[league] = tuple(live_days)
+        return live_plan
+
+    def _fetch(self, league: League, day: date, report: PollReport) -> list[GameState]:
+        try:
+            payload: Mapping[str, Any] = self._feed.fetch_scoreboard(league, day)
+        except EspnBackoffActive:
+            raise  # the client refused to send it: not a request
+        except EspnError:
+            report.requests += 1
+            raise
+        report.requests += 1
+        return parse_scoreboard(payload, league)

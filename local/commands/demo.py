@@ -1,0 +1,219 @@
+"""``inplay demo``: the whole system on this machine — local cloud, ESPN replay, a live log.
+
+Synthesizes the CDK template if the code changed since the last synth, provisions it into the local
+cloud, points the game poller at the ESPN replay server, and prints one line whenever a live game's
+score or clock moves. Ctrl-C or SIGTERM stops everything cleanly (exit 0).
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+import time
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from types import FrameType
+from typing import IO, Any
+
+import httpx
+
+from inplay.config import Env
+from local.cli import CliError
+
+DEFAULT_PORT = 8000
+REFRESH_SECONDS = 2.0
+DEMO_POLL_INTERVAL_SECONDS = 5.0
+"""The demo polls the replay a little faster than production (8 s) so changes show quickly."""
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser(
+        "demo",
+        help="run inplay locally: local cloud + ESPN replay, API on http://127.0.0.1:8000",
+        description=__doc__,
+    )
+    parser.add_argument(
+        "--port", type=_port, default=DEFAULT_PORT, help="HTTP port of the API (default 8000)"
+    )
+    parser.add_argument(
+        "--speed",
+        type=_positive,
+        default=1.0,
+        help="game-clock speed of the ESPN replay (default 1 = real time)",
+    )
+    parser.add_argument("--seed", type=int, default=2026, help="seed of the simulated slate (default 2026)")
+    parser.add_argument(
+        "--duration",
+        type=_positive,
+        default=None,
+        help="stop by itself after this many seconds (default: run until Ctrl-C)",
+    )
+    parser.set_defaults(func=run)
+
+
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a port number: {text!r}") from None
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"port must be 0-65535, got {value}")
+    return value
+
+
+def _positive(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be greater than 0, got {text}")
+    return value
+
+
+@contextmanager
+def _stop_on_signals(stop: threading.Event) -> Iterator[None]:
+    def handle(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    previous = {sig: signal.signal(sig, handle) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def run(args: argparse.Namespace) -> int:
+    from infra.synth import SynthError, is_stale, synthesize, template_path
+    from local.cloud import LocalCloud
+    from local.cloud.errors import LocalCloudError
+    from local.espn_replay import ReplayServer, demo_scenario
+
+    # Metrics are disabled locally (no CloudWatch); powertools would warn about it on every cold start.
+    warnings.filterwarnings("ignore", "No application metrics to publish", UserWarning)
+    out = sys.stdout
+    stop = threading.Event()
+    with _stop_on_signals(stop):
+        try:
+            if is_stale():
+                _say(out, "synthesizing the CDK template (code changed since the last synth)…")
+                path = synthesize()
+            else:
+                path = template_path()
+        except SynthError as exc:
+            raise CliError(str(exc), code=1) from exc
+        replay = ReplayServer(demo_scenario(seed=args.seed), speed=args.speed)
+        replay.start()
+        overrides = {
+            Env.ESPN_BASE_URL.value: replay.base_url,
+            Env.POLL_INTERVAL_SECONDS.value: str(DEMO_POLL_INTERVAL_SECONDS),
+            # Keep the terminal readable: handler logs at WARNING, no EMF metric blobs.
+            Env.LOG_LEVEL.value: "WARNING",
+            "POWERTOOLS_METRICS_DISABLED": "true",
+        }
+        cloud = LocalCloud(path, http_port=args.port, env_overrides=overrides)
+        try:
+            try:
+                cloud.start()
+            except (LocalCloudError, OSError) as exc:
+                hint = f" (is port {args.port} in use? pass --port)" if isinstance(exc, OSError) else ""
+                raise CliError(f"the local cloud did not start: {exc}{hint}", code=1) from exc
+            _banner(
+                out, cloud.http_url, cloud.api_url, cloud.moto_url, replay.base_url, cloud.startup_seconds
+            )
+            _live_log(out, cloud.api_url, stop, args.duration)
+        finally:
+            cloud.stop()
+            replay.stop()
+    _say(out, "stopped")
+    return 0
+
+
+def _say(out: IO[str], message: str) -> None:
+    stamp = datetime.now(UTC).strftime("%H:%M:%S")
+    print(f"[{stamp}] {message}", file=out, flush=True)
+
+
+def _banner(
+    out: IO[str], http_url: str, api_url: str, moto_url: str, espn_url: str, startup: float | None
+) -> None:
+    started = f" in {startup:.1f} s" if startup is not None else ""
+    lines = [
+        f"inplay demo: local cloud up{started} (paper only: no venue is connected)",
+        f"  games API   {api_url}/games       (try ?league=nba&state=in)",
+        f"  health      {api_url}/health",
+        f"  dashboard   {http_url}/           (served from frontend/dist once it is built)",
+        f"  AWS (moto)  {moto_url}            (AWS_ENDPOINT_URL for boto3 / aws cli)",
+        f"  ESPN replay {espn_url}",
+        "  Ctrl-C to stop.",
+    ]
+    print("\n".join(lines), file=out, flush=True)
+
+
+def _score(team: dict[str, Any]) -> str:
+    return "-" if team["score"] is None else str(team["score"])
+
+
+def _game_line(game: dict[str, Any]) -> str:
+    home, away = game["home"], game["away"]
+    if game["state"] == "in":
+        where = game.get("status_detail") or f"P{game['period']} {game.get('display_clock') or ''}".strip()
+    else:
+        where = game["status"].replace("_", " ")
+    prob = game.get("home_win_prob")
+    prob_text = f"  home win {float(prob):.0%}" if prob is not None else ""
+    matchup = f"{away['abbreviation']:>5} {_score(away):>3} @ {home['abbreviation']:<5} {_score(home):>3}"
+    return f"{game['league']:<24} {matchup}  {where}{prob_text}"
+
+
+def _moment(game: dict[str, Any]) -> tuple[object, ...]:
+    """What a person watching wants a new line for: a score, a period or a status change."""
+    return (game["home"]["score"], game["away"]["score"], game["period"], game["status"])
+
+
+def _live_log(out: IO[str], api_url: str, stop: threading.Event, duration: float | None) -> None:
+    """Print a line for every game whose state moved; a short summary of feed health each minute."""
+    deadline = None if duration is None else time.monotonic() + duration
+    seen: dict[str, tuple[object, ...]] = {}
+    last_summary = time.monotonic()  # the first summary after a minute, once pollers reported
+    with httpx.Client(timeout=10) as http:
+        while not stop.is_set() and (deadline is None or time.monotonic() < deadline):
+            try:
+                body = http.get(f"{api_url}/games").json()
+            except (httpx.HTTPError, ValueError) as exc:
+                _say(out, f"API not answering yet: {exc}")
+            else:
+                _print_changes(out, body, seen)
+                if time.monotonic() - last_summary >= 60:
+                    last_summary = time.monotonic()
+                    _print_feeds(out, body)
+            _wait(stop, REFRESH_SECONDS, deadline)
+
+
+def _print_changes(out: IO[str], body: dict[str, Any], seen: dict[str, tuple[object, ...]]) -> None:
+    for game in body.get("games", []):
+        key = f"{game['league']}/{game['event_id']}"
+        moment = _moment(game)
+        if seen.get(key) != moment and (game["state"] == "in" or key in seen):
+            _say(out, _game_line(game))
+        seen[key] = moment
+
+
+def _print_feeds(out: IO[str], body: dict[str, Any]) -> None:
+    feeds = body.get("feeds", [])
+    live = sum(feed["live_games"] for feed in feeds)
+    failing = [feed["league"] for feed in feeds if not feed["ok"]]
+    oldest = max((float(feed["age_seconds"]) for feed in feeds), default=0.0)
+    tail = f"; failing: {', '.join(failing)}" if failing else ""
+    _say(out, f"feeds: {len(feeds)} leagues polled, {live} live games, oldest poll {oldest:.0f} s ago{tail}")
+
+
+def _wait(stop: threading.Event, seconds: float, deadline: float | None) -> None:
+    if deadline is not None:
+        seconds = max(0.0, min(seconds, deadline - time.monotonic()))
+    stop.wait(seconds)
