@@ -25,7 +25,9 @@ _SECRET_KEY: Final = re.compile(
     r"|access[_-]?key|pem|cookie)",
     re.IGNORECASE,
 )
-_PEM: Final = re.compile(r"-----BEGIN [A-Z0-9 ]*(PRIVATE KEY|CERTIFICATE)-----.*?(-----END [A-Z0-9 ]*-----|$)", re.S)
+_PEM: Final = re.compile(
+    r"-----BEGIN [A-Z0-9 ]*(PRIVATE KEY|CERTIFICATE)-----.*?(-----END [A-Z0-9 ]*-----|$)", re.S
+)
 _BEARER: Final = re.compile(r"(?i)\b(bearer)\s+[A-Za-z0-9._~+/=-]{8,}")
 
 

@@ -22,12 +22,22 @@ from inplay.money import (
 )
 
 dollar_amounts = st.decimals(
-    min_value=Decimal("-1000000"), max_value=Decimal("1000000"), places=6, allow_nan=False, allow_infinity=False
+    min_value=Decimal("-1000000"),
+    max_value=Decimal("1000000"),
+    places=6,
+    allow_nan=False,
+    allow_infinity=False,
 )
 counts = st.decimals(
-    min_value=Decimal("-1000000"), max_value=Decimal("1000000"), places=2, allow_nan=False, allow_infinity=False
+    min_value=Decimal("-1000000"),
+    max_value=Decimal("1000000"),
+    places=2,
+    allow_nan=False,
+    allow_infinity=False,
 )
-prices = st.decimals(min_value=Decimal(0), max_value=Decimal(1), places=4, allow_nan=False, allow_infinity=False)
+prices = st.decimals(
+    min_value=Decimal(0), max_value=Decimal(1), places=4, allow_nan=False, allow_infinity=False
+)
 
 
 @given(dollar_amounts)
@@ -63,7 +73,9 @@ def test_floats_and_bools_are_never_money(value: object) -> None:
         parse_count(value)
 
 
-@pytest.mark.parametrize("text", ["0.1234567", "1e3", "", " ", "0x10", "NaN", "Infinity", "1,000.00", "$1.00"])
+@pytest.mark.parametrize(
+    "text", ["0.1234567", "1e3", "", " ", "0x10", "NaN", "Infinity", "1,000.00", "$1.00"]
+)
 def test_malformed_dollar_strings_are_rejected(text: str) -> None:
     with pytest.raises(MoneyError):
         parse_dollars(text)
