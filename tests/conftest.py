@@ -42,7 +42,6 @@ def _fresh_process_caches() -> None:
     """
     import api.handler
     import game_poller.handler
-
     from inplay.config import cached_settings
     from inplay.store import games
 
