@@ -23,7 +23,7 @@ import urllib.request
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, Final
 
-from local.cloud import lambda_patch
+from local.cloud import ddb_atomic, lambda_patch
 from local.cloud.errors import LocalCloudError
 
 if TYPE_CHECKING:
@@ -113,6 +113,7 @@ class MotoRuntime:
         self._restore_env: Any = None
         self._previous_config: dict[str, Any] | None = None
         self._werkzeug_level: int | None = None
+        self._atomic_installed_here = False
 
     @property
     def url(self) -> str:
@@ -140,6 +141,8 @@ class MotoRuntime:
         werkzeug_logger = logging.getLogger("werkzeug")
         self._werkzeug_level = werkzeug_logger.level
         werkzeug_logger.setLevel(logging.WARNING)  # one INFO line per AWS call otherwise
+        self._atomic_installed_here = not ddb_atomic.is_installed()
+        ddb_atomic.install()  # DynamoDB's conditional writes are atomic; moto's are not by itself
         server = ThreadedMotoServer(ip_address=self._host, port=self._requested_port, verbose=False)
         server.start()
         self._server = server
@@ -190,6 +193,9 @@ class MotoRuntime:
                 self._restore_env = None
             if self._werkzeug_level is not None:
                 logging.getLogger("werkzeug").setLevel(self._werkzeug_level)
+            if self._atomic_installed_here:
+                ddb_atomic.uninstall()
+                self._atomic_installed_here = False
             self._port = None
 
     def _post(self, path: str, body: Any) -> None:
@@ -215,12 +221,13 @@ class MotoRuntime:
 def local_mock_aws(*, patch_lambda: bool = True) -> Iterator[None]:
     """``mock_aws`` configured like the local cloud (executing Step Functions), for tests.
 
-    Also sets the local-cloud AWS variables (without an endpoint URL, so moto intercepts in-process)
-    and, by default, installs the Lambda patch so handlers really run.
+    Also sets the local-cloud AWS variables (without an endpoint URL, so moto intercepts in-process),
+    makes DynamoDB conditional writes atomic (:mod:`local.cloud.ddb_atomic`) and, by default,
+    installs the Lambda patch so handlers really run.
     """
     from moto import mock_aws
 
-    with aws_environment(None, None), mock_aws(config=MOTO_CONFIG):
+    with aws_environment(None, None), mock_aws(config=MOTO_CONFIG), ddb_atomic.patched():
         if patch_lambda:
             with lambda_patch.patched():
                 yield
