@@ -42,10 +42,13 @@ def _fresh_process_caches() -> None:
     """
     import api.handler
     import game_poller.handler
+    from inplay.audit import store as audit_store
     from inplay.config import cached_settings
-    from inplay.store import games
+    from inplay.store import games, intents
 
     cached_settings.cache_clear()
     api.handler.games_repository.cache_clear()
     game_poller.handler.poller.cache_clear()
     games._model_for.cache_clear()
+    intents._model_for.cache_clear()
+    audit_store._model_for.cache_clear()
