@@ -145,6 +145,12 @@ def run_checks(client: KalshiClient) -> list[Row]:
             rows.append(Row("exchange status", WARN, "exchange up, trading paused or outside trading hours"))
         else:
             rows.append(Row("exchange status", OK, "exchange and trading active"))
+    except AuthenticationError:
+        # The client signs every request, public ones too: a refused key is the authentication
+        # row's failure, not the exchange's.
+        rows.append(
+            Row("exchange status", SKIP, "not read: Kalshi refused the signed request (see authentication)")
+        )
     except VenueError as exc:
         rows.append(Row("exchange status", FAIL, str(exc)))
 

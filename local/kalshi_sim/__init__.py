@@ -9,7 +9,8 @@ Programmatic use::
         ...  # server.base_url == "http://127.0.0.1:PORT/trade-api/v2"
 
 Modules: ``engine`` (matching, accounts, fees, settlement), ``api`` (Kalshi endpoints),
-``admin`` (``/_sim`` API), ``auth``, ``ratelimit``, ``faults``, ``makers``, ``server``, ``demo``.
+``admin`` (``/_sim`` API), ``auth``, ``ratelimit``, ``faults``, ``traffic``, ``makers``, ``server``,
+``demo``.
 """
 
 from .auth import generate_private_key_pem, public_key_pem, sign_headers

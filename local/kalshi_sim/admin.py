@@ -145,6 +145,8 @@ class AdminApi:
         add("GET", "/faults", self.get_faults)
         add("POST", "/faults", self.add_faults)
         add("DELETE", "/faults", self.clear_faults)
+        add("GET", "/requests", self.requests)
+        add("DELETE", "/requests", self.clear_requests)
 
     def _add(self, method: str, template: str, fn: Callable[[dict[str, str], dict[str, Any]], Any]) -> None:
         pattern = re.compile("^" + re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", template) + "$")
@@ -449,7 +451,8 @@ class AdminApi:
         return self.sim.faults.describe()
 
     def add_faults(self, params: dict[str, str], body: dict[str, Any]) -> Any:
-        """``{"latency": {"ms", "operation"?}, "errors": [{"status", "count"?, "operation"?, "when"?}],
+        """``{"latency": {"ms", "operation"?}, "delays": [{"ms", "count"?, "operation"?}],
+        "errors": [{"status", "count"?, "operation"?, "when"?}],
         "drops": [{"count"?, "operation"?, "hold_ms"?}], "stale_ms": int}`` (all optional)."""
         from .api import OPERATIONS
 
@@ -465,6 +468,9 @@ class AdminApi:
             if "latency" in body:
                 spec = _obj(body["latency"])
                 faults.set_latency(_int(spec, "ms"), operation(spec))
+            for spec in body.get("delays", []):
+                item = _obj(spec)
+                faults.add_delay(_int(item, "ms"), _int(item, "count", 1), operation(item))
             for spec in body.get("errors", []):
                 item = _obj(spec)
                 when = item.get("when", "before")
@@ -481,6 +487,13 @@ class AdminApi:
         except ValueError as exc:
             raise SimError.bad_request(str(exc)) from None
         return faults.describe()
+
+    def requests(self, params: dict[str, str], body: dict[str, Any]) -> Any:
+        return self.sim.traffic.describe()
+
+    def clear_requests(self, params: dict[str, str], body: dict[str, Any]) -> Any:
+        self.sim.traffic.clear()
+        return self.sim.traffic.describe()
 
     def clear_faults(self, params: dict[str, str], body: dict[str, Any]) -> Any:
         self.sim.faults.clear()

@@ -1,8 +1,9 @@
 """The Kalshi Trade API v2 surface of the simulator, independent of the HTTP server.
 
 :meth:`KalshiApi.handle` takes an :class:`ApiRequest` and returns an :class:`ApiResponse`. The
-pipeline per request: route → injected latency → signature check → injected error (before) →
-token bucket → handler (under the simulator lock) → injected error (after) → dropped response.
+pipeline per request: route → traffic record → injected latency/delay → signature check →
+injected error (before) → token bucket → handler (under the simulator lock) → injected error
+(after) → dropped response. The traffic record (``sim.traffic``) is finished with the answer.
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ if TYPE_CHECKING:
 
     from .engine import Market, Order, PlaceResult
     from .simulator import KalshiSimulator, PortfolioView
+    from .traffic import RequestRecord
 
 __all__ = ["API_PREFIX", "ApiRequest", "ApiResponse", "KalshiApi"]
 
@@ -309,11 +311,29 @@ class KalshiApi:
             return _error(SimError.not_found("unknown path"))
         route, params = matched
         sim = self.sim
+        record = sim.traffic.begin(route.operation, request.method, sim.now_ms())
+        record.client_order_ids = _client_order_ids(request.body)
+        response: ApiResponse | None = None
+        try:
+            response = self._handle(route, params, request, record)
+            return response
+        finally:
+            sim.traffic.finish(
+                record,
+                None if response is None else response.status,
+                dropped=response is not None and response.drop,
+            )
+
+    def _handle(
+        self, route: Route, params: dict[str, str], request: ApiRequest, record: RequestRecord
+    ) -> ApiResponse:
+        sim = self.sim
         delay = sim.faults.latency_for(route.operation)
         if delay:
             time.sleep(delay / 1000)
         try:
             user_id = self._authenticate(route, request)
+            record.user_id = user_id
             fault = sim.faults.take_error(route.operation, "before")
             if fault is not None:
                 return ApiResponse(fault.status, fault.body())
@@ -817,6 +837,22 @@ def _json_body(request: ApiRequest) -> Any:
         return json.loads(request.body)
     except (ValueError, UnicodeDecodeError):
         raise SimError.bad_request("request body is not valid JSON") from None
+
+
+def _client_order_ids(raw: bytes) -> tuple[str, ...]:
+    """The client order ids a create or batch-create body carries (for the traffic log)."""
+    if b"client_order_id" not in raw:
+        return ()
+    try:
+        body = json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        return ()
+    if not isinstance(body, dict):
+        return ()
+    orders = body.get("orders")
+    items: list[Any] = orders if isinstance(orders, list) else [body]
+    ids = (item.get("client_order_id") for item in items if isinstance(item, dict))
+    return tuple(cid for cid in ids if isinstance(cid, str) and cid)
 
 
 def _batch_items(body: Any) -> list[Any]:

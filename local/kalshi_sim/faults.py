@@ -3,6 +3,8 @@
 Faults are counted and targeted, so a test says exactly what breaks:
 
 - ``latency``: every matching request waits ``ms`` before it is handled;
+- ``delay``: the next ``count`` matching requests wait ``ms`` before they are handled (a request
+  that outlives the client's timeout is still performed, later);
 - ``error``: the next ``count`` matching requests answer ``status`` (e.g. 503, 500, 429) —
   ``when="before"`` (default) refuses the request untouched, ``when="after"`` performs it first
   (the order *is* placed, the client sees an error);
@@ -64,6 +66,13 @@ class Latency:
     operation: str | None = None
 
 
+@dataclass(slots=True)
+class Delay:
+    ms: int
+    remaining: int
+    operation: str | None = None
+
+
 class FaultInjector:
     """Thread-safe registry of pending faults."""
 
@@ -72,6 +81,7 @@ class FaultInjector:
         self._errors: list[ErrorFault] = []
         self._drops: list[DropFault] = []
         self._latency: list[Latency] = []
+        self._delays: list[Delay] = []
         self.stale_ms = 0
         self.injected = 0
 
@@ -107,14 +117,30 @@ class FaultInjector:
             if ms:
                 self._latency.append(Latency(ms, operation))
 
+    def add_delay(self, ms: int, count: int = 1, operation: str | None = None) -> None:
+        if ms < 0 or count < 1:
+            raise ValueError("delay must not be negative and count must be at least 1")
+        with self._lock:
+            self._delays.append(Delay(ms, count, operation))
+
     def set_stale(self, ms: int) -> None:
         if ms < 0:
             raise ValueError("stale_ms must not be negative")
         self.stale_ms = ms
 
     def latency_for(self, operation: str) -> int:
+        """Milliseconds to hold this request: standing latency plus the first matching delay."""
         with self._lock:
-            return sum(lat.ms for lat in self._latency if _matches(lat.operation, operation))
+            total = sum(lat.ms for lat in self._latency if _matches(lat.operation, operation))
+            for delay in self._delays:
+                if _matches(delay.operation, operation):
+                    delay.remaining -= 1
+                    if delay.remaining == 0:
+                        self._delays.remove(delay)
+                    self.injected += 1
+                    total += delay.ms
+                    break
+            return total
 
     def take_error(self, operation: str, when: Literal["before", "after"]) -> ErrorFault | None:
         with self._lock:
@@ -143,12 +169,14 @@ class FaultInjector:
             self._errors.clear()
             self._drops.clear()
             self._latency.clear()
+            self._delays.clear()
             self.stale_ms = 0
 
     def describe(self) -> dict[str, Any]:
         with self._lock:
             return {
                 "latency": [asdict(lat) for lat in self._latency],
+                "delays": [asdict(delay) for delay in self._delays],
                 "errors": [asdict(err) for err in self._errors],
                 "drops": [asdict(drop) for drop in self._drops],
                 "stale_ms": self.stale_ms,

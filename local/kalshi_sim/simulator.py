@@ -33,6 +33,7 @@ from .makers import (
     RandomWalk,
 )
 from .ratelimit import RateLimiter, TierLimits, tier_limits
+from .traffic import Traffic
 from .units import CENT_MICRO, ONE, cc_to_str, parse_price_micro
 
 if TYPE_CHECKING:
@@ -161,6 +162,8 @@ class KalshiSimulator:
         self.exchange = Exchange(self.clock, seed=seed, maintenance=maintenance)
         self.keys = KeyRegistry(max_clock_skew_ms)
         self.faults = FaultInjector()
+        self.traffic = Traffic()
+        """Every request that reached the Kalshi API surface (counts, in-flight, records)."""
         self.limiter = RateLimiter(rate_limits)
         self._agent_rng = random.Random(f"kalshi-sim-agents:{seed}")
         self.fair: dict[str, FairValue] = {}
@@ -244,7 +247,12 @@ class KalshiSimulator:
         self.faults.add_error(status, count, operation, when)
 
     def set_latency(self, ms: int, operation: str | None = None) -> None:
+        """Every matching request waits ``ms`` before it is handled (0 removes the latency)."""
         self.faults.set_latency(ms, operation)
+
+    def delay_next(self, ms: int, operation: str | None = "create_order_v2", count: int = 1) -> None:
+        """Hold the next ``count`` matching requests ``ms`` before handling them (then perform them)."""
+        self.faults.add_delay(ms, count, operation)
 
     def clear_faults(self) -> None:
         self.faults.clear()

@@ -111,6 +111,41 @@ def test_injected_503_latency_and_clear(client: SignedClient, admin: httpx.Clien
     assert cleared["latency"] == [] and cleared["errors"] == []
 
 
+def test_date_header_comes_from_the_simulator_clock(creds: SimCredentials) -> None:
+    from email.utils import parsedate_to_datetime
+
+    from local.kalshi_sim.clock import ManualClock
+
+    clock = ManualClock(1_795_000_000_000)
+    sim = KalshiSimulator(seed=1, clock=clock, maintenance=False)
+    with SimServer(sim) as server:
+        response = httpx.get(server.base_url + "/exchange/status")
+        assert parsedate_to_datetime(response.headers["date"]).timestamp() == 1_795_000_000
+        clock.advance(90_000)
+        response = httpx.get(server.base_url + "/exchange/status")
+        assert parsedate_to_datetime(response.headers["date"]).timestamp() == 1_795_000_090
+
+
+def test_admin_delays_and_request_log(
+    client: SignedClient, admin: httpx.Client, sim: KalshiSimulator, capfd: pytest.CaptureFixture[str]
+) -> None:
+    assert (
+        admin.post("/faults", json={"delays": [{"ms": 400, "operation": "create_order_v2"}]}).status_code
+        == 201
+    )
+    body = order_body(home_ticker(sim), client_order_id="slow-1")
+    client.http.timeout = httpx.Timeout(0.1)
+    with pytest.raises(httpx.ReadTimeout):  # the client gives up; the order is still placed
+        client.post("/portfolio/events/orders", body)
+    client.http.timeout = httpx.Timeout(10)
+    assert sim.traffic.wait_idle(5)
+    assert [o["client_order_id"] for o in client.get("/portfolio/orders").json()["orders"]] == ["slow-1"]
+    log = admin.get("/requests").json()
+    assert log["operations"]["create_order_v2"] == {"201": 1} and log["inflight"] == 0
+    assert admin.delete("/requests").json()["total"] == 0
+    assert "Traceback" not in capfd.readouterr().err  # writing to the closed socket is not an error
+
+
 def test_admin_api_lifecycle(server: SimServer, admin: httpx.Client) -> None:
     user = admin.post(
         "/users", json={"balance_cents": 200_000, "tier": "advanced", "generate_key": "rsa"}

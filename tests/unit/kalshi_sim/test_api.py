@@ -264,6 +264,52 @@ def test_drop_marks_response_after_the_order_exists(client: Client, sim: KalshiS
     assert not client.order(client_order_id="d2").drop
 
 
+def test_traffic_log_records_what_reached_the_api(client: Client, sim: KalshiSimulator) -> None:
+    assert client.order(client_order_id="t1").status == 201
+    sim.fail_next(503, operation="create_order_v2")
+    assert client.order(client_order_id="t2").status == 503
+    sim.drop_next_response()
+    assert client.order(client_order_id="t3").drop
+    assert client.order(client_order_id="t1").status == 409
+    batch = {"orders": [{"client_order_id": "b1"}, {"client_order_id": "b2"}]}
+    client.call("POST", "/portfolio/events/orders/batched", batch)
+    client.call("GET", "/nope")  # unknown paths are not operations
+    creates = sim.traffic.records("create_order_v2")
+    assert [(r.client_order_ids, r.status, r.dropped) for r in creates] == [
+        (("t1",), 201, False),
+        (("t2",), 503, False),
+        (("t3",), 201, True),
+        (("t1",), 409, False),
+    ]
+    assert all(r.done and r.user_id == client.creds.user_id for r in creates if client.creds)
+    assert sim.traffic.records("batch_create_orders_v2")[0].client_order_ids == ("b1", "b2")
+    assert (sim.traffic.count("create_order_v2"), sim.traffic.count(status=503)) == (4, 1)
+    assert sim.traffic.inflight == 0 and sim.traffic.wait_idle(0)
+    described = sim.traffic.describe()
+    assert described["operations"]["create_order_v2"] == {"201": 1, "409": 1, "503": 1, "dropped 201": 1}
+    assert described["total"] == 5
+    sim.traffic.clear()
+    assert sim.traffic.count() == 0 and sim.traffic.records() == []
+
+
+def test_delay_next_holds_only_the_next_matching_requests(client: Client, sim: KalshiSimulator) -> None:
+    import time
+
+    sim.delay_next(60, "create_order_v2", count=1)
+    assert sim.faults.describe()["delays"] == [{"ms": 60, "remaining": 1, "operation": "create_order_v2"}]
+    started = time.monotonic()
+    assert client.call("GET", "/exchange/status").status == 200
+    assert time.monotonic() - started < 0.05  # another operation is not held
+    assert client.order(client_order_id="late").status == 201  # held, then performed
+    assert time.monotonic() - started >= 0.06
+    assert sim.faults.describe()["delays"] == []
+    started = time.monotonic()
+    assert client.order(client_order_id="prompt").status == 201
+    assert time.monotonic() - started < 0.05
+    with pytest.raises(ValueError):
+        sim.delay_next(-1)
+
+
 def test_429_plain_body_from_real_buckets(client: Client, sim: KalshiSimulator, clock: ManualClock) -> None:
     assert client.creds is not None
     tight = TierLimits("basic", BucketLimit(10, 20), BucketLimit(10, 10), BucketLimit(1, 1))

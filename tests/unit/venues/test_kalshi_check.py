@@ -88,8 +88,15 @@ def test_authentication_failure_exits_1_with_one_line(factory, tmp_path, ed25519
     assert rows["authentication"][0] == "FAIL" and "INCORRECT_API_KEY_SIGNATURE" in rows["authentication"][1]
     assert rows["balance"][0] == rows["rate-limit tier"][0] == "SKIP"
     assert err.strip().count("\n") == 0
-    # The client signs every request (as the official SDK does), so the status read fails as well.
-    assert err.startswith("inplay kalshi: error: 2 check(s) failed: exchange status, authentication")
+    # The client signs every request (as the official SDK does), so the status read is refused too:
+    # that is the key's failure, reported once, not an exchange failure.
+    assert rows["exchange status"] == (
+        "SKIP",
+        "not read: Kalshi refused the signed request (see authentication)",
+    )
+    assert (
+        err.strip() == "inplay kalshi: error: 1 check(s) failed: authentication; do not trade with this setup"
+    )
 
 
 def test_exchange_down_clock_skew_and_missing_limits(factory, fake, key_file, capsys):

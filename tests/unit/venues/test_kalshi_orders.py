@@ -8,6 +8,7 @@ reported as ambiguous, never as a failure.
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
@@ -47,7 +48,7 @@ def intent(cid: str = "intent-1", **overrides) -> OrderIntent:
     return OrderIntent.model_validate(fields)
 
 
-def orders_for(fake, cid: str) -> list[dict]:
+def orders_for(fake, cid: str) -> list[dict[str, Any]]:
     return [o for o in fake.orders.values() if o["client_order_id"] == cid]
 
 
@@ -397,6 +398,17 @@ def test_decrease_to_is_retried_decrease_by_is_not(client, fake):
     assert len(fake.calls(route)) == 3
     with pytest.raises(ValueError):
         client.decrease_order(order["order_id"])
+
+
+def test_decrease_to_zero_retry_after_a_lost_response_reports_done(client, fake):
+    order = fake.add_order(client_order_id="c-1", count="10")
+    route = f"POST /portfolio/events/orders/{order['order_id']}/decrease"
+    fake.fail(route, Fault("timeout_after"))
+    response = client.decrease_order(order["order_id"], reduce_to=Decimal(0))
+    assert response.remaining_count == 0 and response.client_order_id == "c-1"
+    assert len(fake.calls(route)) == 2 and fake.orders[order["order_id"]]["status"] == "canceled"
+    with pytest.raises(NotFoundError):  # no unknown attempt: a plain 404 stays a 404
+        client.decrease_order(order["order_id"], reduce_to=Decimal(0))
 
 
 def test_batch_cancel_and_cancel_all(client, fake):

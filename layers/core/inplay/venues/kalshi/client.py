@@ -1225,7 +1225,12 @@ class KalshiClient:
         reduce_to: Decimal | None = None,
         market_ticker: str | None = None,
     ) -> DecreaseOrderResponse:
-        """Decrease resting size; ``reduce_to`` is retried like a read, ``reduce_by`` is not."""
+        """Decrease resting size; ``reduce_to`` is retried like a read, ``reduce_by`` is not.
+
+        If a ``reduce_to`` retry answers 404 after an attempt whose outcome was unknown (the lost
+        attempt emptied the order, e.g. ``reduce_to=0``, or a fill did), the order is fetched: not
+        resting any more → reported with ``remaining_count`` 0, like a retried cancel.
+        """
         if (reduce_by is None) == (reduce_to is None):
             raise ValueError("give exactly one of reduce_by or reduce_to")
         body: dict[str, Any] = {"market_ticker": market_ticker} if market_ticker else {}
@@ -1236,10 +1241,19 @@ class KalshiClient:
             assert reduce_by is not None
             body["reduce_by"] = format_count(reduce_by)
             endpoint = DECREASE_ORDER_BY
-        response = self._request(
+        result = self._call(
             endpoint, path_params={"order_id": order_id}, params=self._sub() or None, body=body
         )
-        return self._parse(DecreaseOrderResponse, response, endpoint.label())
+        if isinstance(result.error, NotFoundError) and result.unknown_attempts:
+            order = self.get_kalshi_order(order_id)
+            if order.status is not OrderStatus.RESTING:
+                return DecreaseOrderResponse(
+                    order_id=order_id,
+                    client_order_id=order.client_order_id or None,
+                    remaining_count=order.remaining_count_fp,
+                    ts_ms=int(self._clock.time() * 1000),
+                )
+        return self._parse(DecreaseOrderResponse, result.unwrap(), endpoint.label())
 
     def batch_cancel_orders(self, orders: Sequence[tuple[str, str | None]]) -> list[CancelAck | VenueError]:
         """Cancel ``(order_id, market_ticker)`` pairs; one result per pair, in order."""
