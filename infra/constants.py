@@ -23,8 +23,31 @@ TABLES_ID: Final = "Tables"
 FUNCTIONS_ID: Final = "Functions"
 SCHEDULES_ID: Final = "Schedules"
 API_ID: Final = "Api"
+ALERTS_ID: Final = "Alerts"
 LAYER_ID: Final = "InplayLayer"
 API_URL_OUTPUT: Final = "ApiUrl"
+ALERTS_TOPIC_OUTPUT: Final = "AlertsTopicArn"
+DISCORD_WEBHOOK_SECRET_OUTPUT: Final = "DiscordWebhookSecretArn"
+ALERTS_DLQ_OUTPUT: Final = "AlertsDeadLetterQueueUrl"
+
+# Alerts: stable logical ids (a changed id would replace the resource and its subscriptions).
+ALERTS_TOPIC_LOGICAL_ID: Final = "AlertsTopic"
+ALERTS_KEY_LOGICAL_ID: Final = "AlertsTopicKey"
+DISCORD_WEBHOOK_SECRET_LOGICAL_ID: Final = "DiscordWebhookSecret"
+ALERTS_DLQ_LOGICAL_ID: Final = "AlertsDeadLetterQueue"
+ALERTS_DLQ_ALARM_LOGICAL_ID: Final = "AlertsDeadLetterAlarm"
+ALERT_EMAIL_CONTEXT: Final = "inplay:alertEmail"
+"""CDK context key: email address(es) subscribed to every alert (comma-separated or a list)."""
+ALERT_SMS_CONTEXT: Final = "inplay:alertSms"
+"""CDK context key: E.164 phone number(s) texted for critical alerts."""
+PAGERDUTY_URL_CONTEXT: Final = "inplay:pagerDutyUrl"
+"""CDK context key: HTTPS integration URL(s) (PagerDuty's Amazon SNS integration) for critical alerts."""
+NOTIFIER_ASYNC_RETRIES: Final = 2
+"""Lambda retries a failed Discord delivery twice (about 1 and 2 minutes later) before the DLQ."""
+NOTIFIER_MAX_EVENT_AGE_SECONDS: Final = 6 * 60 * 60
+"""A late alert is still worth delivering: keep retrying throttled deliveries for up to 6 hours."""
+ALERTS_DLQ_RETENTION_DAYS: Final = 14
+"""The SQS maximum: undelivered alerts wait two weeks for a redrive."""
 
 # Template metadata that ties a resource back to its spec (the local cloud reads these).
 FUNCTION_METADATA_KEY: Final = "inplay:function"

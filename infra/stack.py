@@ -10,9 +10,13 @@ from aws_cdk import CfnOutput, Stack, Tags
 from constructs import Construct
 
 from infra.constants import (
+    ALERTS_DLQ_OUTPUT,
+    ALERTS_ID,
+    ALERTS_TOPIC_OUTPUT,
     API_ID,
     API_URL_OUTPUT,
     DEFAULT_CORS_ORIGINS,
+    DISCORD_WEBHOOK_SECRET_OUTPUT,
     FUNCTIONS_ID,
     PROJECT_TAG,
     SCHEDULES_ID,
@@ -20,11 +24,12 @@ from infra.constants import (
     STACK_ID,
     TABLES_ID,
 )
+from infra.constructs.alerts import Alerts, alert_channels
 from infra.constructs.api import Api
 from infra.constructs.functions import Functions
 from infra.constructs.schedules import Schedules
 from infra.constructs.tables import Tables
-from inplay.config import API
+from inplay.config import API, DISCORD_NOTIFIER
 
 __all__ = ["InplayStack"]
 
@@ -46,7 +51,16 @@ class InplayStack(Stack):
         )
         Tags.of(self).add(*PROJECT_TAG)
         self.tables = Tables(self, TABLES_ID)
-        self.functions = Functions(self, FUNCTIONS_ID, tables=self.tables, layer_asset=layer_asset)
+        self.alerts = Alerts(self, ALERTS_ID, channels=alert_channels(self.node.try_get_context))
+        self.functions = Functions(
+            self,
+            FUNCTIONS_ID,
+            tables=self.tables,
+            layer_asset=layer_asset,
+            secrets=self.alerts.secrets,
+            topics=self.alerts.topics,
+        )
+        self.alerts.connect_notifier(self.functions.function(DISCORD_NOTIFIER))
         self.schedules = Schedules(self, SCHEDULES_ID, functions=self.functions.by_name)
         self.api = Api(self, API_ID, handler=self.functions.function(API), cors_origins=cors_origins)
         CfnOutput(
@@ -54,4 +68,22 @@ class InplayStack(Stack):
             API_URL_OUTPUT,
             value=self.api.url,
             description="Base URL of the dashboard REST API (its routes live under it)",
+        )
+        CfnOutput(
+            self,
+            ALERTS_TOPIC_OUTPUT,
+            value=self.alerts.topic.topic_arn,
+            description="SNS topic every alert is published to (Discord; email/SMS/PagerDuty if configured)",
+        )
+        CfnOutput(
+            self,
+            DISCORD_WEBHOOK_SECRET_OUTPUT,
+            value=self.alerts.webhook_secret.secret_arn,
+            description="Put your Discord webhook URL into this secret after the first deploy (see README)",
+        )
+        CfnOutput(
+            self,
+            ALERTS_DLQ_OUTPUT,
+            value=self.alerts.dead_letter_queue.queue_url,
+            description="Alerts that could not be delivered to Discord wait here (14 days) for a redrive",
         )

@@ -2,7 +2,8 @@
 
 - :func:`dynamodb_actions`: least-privilege DynamoDB actions for an :class:`~inplay.config.Access`.
 - :func:`function_environment`: exactly the variables a function's settings model declares.
-- :func:`check_spec`: a ``FunctionSpec`` whose settings and table grants disagree fails synth.
+- :func:`check_spec`: a ``FunctionSpec`` whose settings and its table, secret or topic grants
+  disagree fails synth.
 """
 
 from __future__ import annotations
@@ -10,12 +11,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Final
 
-from inplay.config import Access, Env, FunctionSpec
+from inplay.config import SECRET_ENVS, TOPIC_ENVS, Access, Env, FunctionSpec
 from inplay.store.schema import TABLES, TableSpec
 
 __all__ = [
     "INDEX_READ_ACTIONS",
     "READ_ACTIONS",
+    "SECRET_READ_ACTIONS",
+    "TOPIC_KEY_ACTIONS",
+    "TOPIC_PUBLISH_ACTIONS",
     "WRITE_ACTIONS",
     "InfraConfigError",
     "check_spec",
@@ -35,6 +39,11 @@ WRITE_ACTIONS: Final = (
     "dynamodb:PutItem",
     "dynamodb:UpdateItem",
 )
+SECRET_READ_ACTIONS: Final = ("secretsmanager:GetSecretValue",)
+"""All a function needs to read a secret's value (no DescribeSecret, no ListSecrets)."""
+TOPIC_PUBLISH_ACTIONS: Final = ("sns:Publish",)
+TOPIC_KEY_ACTIONS: Final = ("kms:Decrypt", "kms:GenerateDataKey")
+"""What a publisher needs on the key of a KMS-encrypted topic (no wildcard action)."""
 APPEND_ONLY_FORBIDDEN: Final = frozenset(
     {"dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem"}
 )
@@ -72,7 +81,9 @@ def settings_aliases(spec: FunctionSpec) -> frozenset[str]:
 
 
 def check_spec(spec: FunctionSpec) -> None:
-    """Every table the settings read is granted in ``spec.tables``, and nothing else is."""
+    """Every table, secret and topic the settings read is granted in the spec, and nothing else is."""
+    _check_grants(spec, "secrets", spec.secrets, SECRET_ENVS, "secret")
+    _check_grants(spec, "topics", spec.topics, TOPIC_ENVS, "topic")
     declared = settings_aliases(spec) & table_env_names()
     granted = {env.value for env in spec.tables}
     unknown = granted - table_env_names()
@@ -90,6 +101,28 @@ def check_spec(spec: FunctionSpec) -> None:
         )
 
 
+def _check_grants(
+    spec: FunctionSpec, attribute: str, granted: frozenset[Env], known: frozenset[Env], what: str
+) -> None:
+    names = {env.value for env in granted}
+    unknown = names - {env.value for env in known}
+    if unknown:
+        raise InfraConfigError(
+            f"function {spec.name!r}: spec.{attribute} lists {sorted(unknown)}, which name no {what}"
+        )
+    declared = settings_aliases(spec) & {env.value for env in known}
+    if declared - names:
+        raise InfraConfigError(
+            f"function {spec.name!r}: settings read {sorted(declared - names)} "
+            f"but spec.{attribute} does not grant it"
+        )
+    if names - declared:
+        raise InfraConfigError(
+            f"function {spec.name!r}: spec.{attribute} grants {sorted(names - declared)} "
+            f"but {spec.settings.__name__} does not declare the variable"
+        )
+
+
 def _render(value: object) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
@@ -98,20 +131,31 @@ def _render(value: object) -> str:
     return str(value)
 
 
-def function_environment(spec: FunctionSpec, table_names: Mapping[Env, str]) -> dict[str, str]:
+def function_environment(
+    spec: FunctionSpec, table_names: Mapping[Env, str], references: Mapping[Env, str] | None = None
+) -> dict[str, str]:
     """The Lambda environment: one entry per settings alias, nothing more.
 
-    Table variables take their value from ``table_names`` (CDK tokens at synth); every other
-    variable is the model's default, rendered the way the model parses it back.
+    Table variables take their value from ``table_names``, secret and topic variables from
+    ``references`` (ARNs; CDK tokens at synth); every other variable is the model's default,
+    rendered the way the model parses it back.
     """
     check_spec(spec)
     tables = {table.env.value: table for table in TABLES}
+    resources = {env.value: value for env, value in (references or {}).items()}
+    resource_envs = {env.value for env in SECRET_ENVS | TOPIC_ENVS}
     environment: dict[str, str] = {}
     for field_name, field in spec.settings.model_fields.items():
         alias = field.alias or field_name  # check_spec() rejected alias-less fields
         table: TableSpec | None = tables.get(alias)
         if table is not None:
             environment[alias] = table_names[table.env]
+        elif alias in resource_envs:
+            if alias not in resources:
+                raise InfraConfigError(
+                    f"function {spec.name!r} reads {alias} but infra provides no resource for it"
+                )
+            environment[alias] = resources[alias]
         elif not field.is_required():
             environment[alias] = _render(field.get_default(call_default_factory=True))
         else:

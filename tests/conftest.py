@@ -41,6 +41,7 @@ def _fresh_process_caches() -> None:
     so each test starts from a cold start.
     """
     import api.handler
+    import discord_notifier.handler
     import game_poller.handler
     from inplay.audit import store as audit_store
     from inplay.config import cached_settings
@@ -49,6 +50,7 @@ def _fresh_process_caches() -> None:
     cached_settings.cache_clear()
     api.handler.games_repository.cache_clear()
     game_poller.handler.poller.cache_clear()
+    discord_notifier.handler.notifier.cache_clear()
     games._model_for.cache_clear()
     intents._model_for.cache_clear()
     audit_store._model_for.cache_clear()

@@ -11,6 +11,8 @@ from aws_cdk import Duration
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
+from aws_cdk import aws_secretsmanager as secretsmanager
+from aws_cdk import aws_sns as sns
 from constructs import Construct
 
 from infra.constants import (
@@ -28,8 +30,16 @@ from infra.constants import (
 from infra.constructs.tables import Tables
 from infra.nag import acknowledge
 from infra.paths import FUNCTIONS_DIR
-from infra.wiring import INDEX_READ_ACTIONS, dynamodb_actions, function_environment
-from inplay.config import FUNCTIONS, FunctionSpec
+from infra.wiring import (
+    INDEX_READ_ACTIONS,
+    SECRET_READ_ACTIONS,
+    TOPIC_KEY_ACTIONS,
+    TOPIC_PUBLISH_ACTIONS,
+    InfraConfigError,
+    dynamodb_actions,
+    function_environment,
+)
+from inplay.config import FUNCTIONS, Env, FunctionSpec
 from inplay.store.schema import table_spec
 
 __all__ = ["Functions"]
@@ -42,12 +52,29 @@ class Functions(Construct):
     """Functions on the shared ``functions/`` code asset, each with its own role and log group.
 
     Roles are built here, not by CDK defaults: logs only to the function's own log group, X-Ray,
-    and exactly the DynamoDB actions its ``spec.tables`` implies (no managed policies).
+    exactly the DynamoDB actions its ``spec.tables`` implies, ``GetSecretValue`` on the secrets of
+    ``spec.secrets`` and ``Publish`` (with the topic key) on the topics of ``spec.topics`` (no
+    managed policies). ``secrets``/``topics`` map the env var that carries each ARN to its resource.
     """
 
-    def __init__(self, scope: Construct, construct_id: str, *, tables: Tables, layer_asset: Path) -> None:
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        tables: Tables,
+        layer_asset: Path,
+        secrets: Mapping[Env, secretsmanager.ISecret] | None = None,
+        topics: Mapping[Env, sns.ITopic] | None = None,
+    ) -> None:
         super().__init__(scope, construct_id)
         self._tables = tables
+        self._secrets = dict(secrets or {})
+        self._topics = dict(topics or {})
+        self._references: dict[Env, str] = {
+            **{env: secret.secret_arn for env, secret in self._secrets.items()},
+            **{env: topic.topic_arn for env, topic in self._topics.items()},
+        }
         self.layer = lambda_.LayerVersion(
             self,
             LAYER_ID,
@@ -78,6 +105,7 @@ class Functions(Construct):
         )
         log_group.grant_write(role)
         self._grant_tables(spec, role)
+        self._grant_secrets_and_topics(spec, role)
         scheduled = spec.schedule is not None
         function = lambda_.Function(
             self,
@@ -90,7 +118,10 @@ class Functions(Construct):
             description=spec.description,
             timeout=Duration.seconds(spec.timeout_seconds),
             memory_size=spec.memory_mb,
-            environment={**function_environment(spec, self._tables.names), **EXTRA_ENVIRONMENT},
+            environment={
+                **function_environment(spec, self._tables.names, self._references),
+                **EXTRA_ENVIRONMENT,
+            },
             role=role,
             log_group=log_group,
             tracing=lambda_.Tracing.ACTIVE,
@@ -129,4 +160,28 @@ class Functions(Construct):
                 index_arns = [f"{table.table_arn}/index/{gsi.name}" for gsi in schema.gsis]
                 role.add_to_policy(
                     iam.PolicyStatement(actions=list(INDEX_READ_ACTIONS), resources=index_arns)
+                )
+
+    def _grant_secrets_and_topics(self, spec: FunctionSpec, role: iam.Role) -> None:
+        for env in sorted(spec.secrets):
+            secret = self._secrets.get(env)
+            if secret is None:
+                raise InfraConfigError(
+                    f"function {spec.name!r} reads secret {env.value}, which no construct provides"
+                )
+            role.add_to_policy(
+                iam.PolicyStatement(actions=list(SECRET_READ_ACTIONS), resources=[secret.secret_arn])
+            )
+        for env in sorted(spec.topics):
+            topic = self._topics.get(env)
+            if topic is None:
+                raise InfraConfigError(
+                    f"function {spec.name!r} publishes to {env.value}, which no construct provides"
+                )
+            role.add_to_policy(
+                iam.PolicyStatement(actions=list(TOPIC_PUBLISH_ACTIONS), resources=[topic.topic_arn])
+            )
+            if topic.master_key is not None:
+                role.add_to_policy(
+                    iam.PolicyStatement(actions=list(TOPIC_KEY_ACTIONS), resources=[topic.master_key.key_arn])
                 )

@@ -1,7 +1,7 @@
 """Create the stack's resources in moto from the synthesized CloudFormation template, and nothing else.
 
 The template is the only source: tables, functions, topics, subscriptions, stream mappings,
-state machines, secrets and buckets are created from their ``Properties``; schedules and REST API
+state machines, secrets, queues and buckets are created from their ``Properties``; schedules and REST API
 routes are read from it for the scheduler and the HTTP adapter. Physical names are local names
 derived from logical ids (the CDK hash suffix removed: ``GamesTable6C3A5F7E`` → ``GamesTable``)
 unless the template names the resource itself.
@@ -86,6 +86,15 @@ _TABLE_PROPERTIES: Final = (
     "TimeToLiveSpecification",
     "PointInTimeRecoverySpecification",
 )
+_QUEUE_ATTRIBUTES: Final = (
+    "DelaySeconds",
+    "MaximumMessageSize",
+    "MessageRetentionPeriod",
+    "ReceiveMessageWaitTimeSeconds",
+    "VisibilityTimeout",
+    "FifoQueue",
+    "ContentBasedDeduplication",
+)
 TABLE_TYPES: Final = frozenset({"AWS::DynamoDB::Table", "AWS::DynamoDB::GlobalTable"})
 _SKIP_REASONS: Final = {
     "AWS::IAM::Role": "IAM is not enforced locally (one local execution role is used)",
@@ -97,6 +106,15 @@ _SKIP_REASONS: Final = {
     "AWS::CDK::Metadata": "CDK metadata",
     "AWS::Events::Rule": "driven by the local scheduler, never registered in moto",
     "AWS::Scheduler::Schedule": "driven by the local scheduler",
+    "AWS::KMS::Key": "no KMS locally: moto keeps topics, queues and secrets unencrypted",
+    "AWS::KMS::Alias": "no KMS locally",
+    "AWS::SNS::TopicPolicy": "resource policies are not enforced locally",
+    "AWS::SQS::QueuePolicy": "resource policies are not enforced locally",
+    "AWS::CloudWatch::Alarm": "no CloudWatch metrics or alarms locally",
+    "AWS::Lambda::EventInvokeConfig": (
+        "moto ignores async retries and destinations: a failed asynchronous invocation is logged by "
+        "the Lambda patch, not retried nor sent to its on-failure destination"
+    ),
 }
 _SKIPPED_PREFIXES: Final = {
     "AWS::ApiGateway::": "served by the local HTTP adapter",
@@ -201,6 +219,8 @@ class ProvisionedStack:
     role_arn: str = ""
     event_source_mappings: tuple[str, ...] = field(default=())
     """UUIDs of the stream → Lambda mappings created."""
+    queues: Mapping[str, str] = field(default_factory=dict)
+    """Logical id → queue URL (SQS)."""
 
     def table(self, key: str) -> ProvisionedTable:
         """A table by logical id, logical id without the CDK hash, or local name."""
@@ -278,6 +298,7 @@ class _Clients:
     secretsmanager: SecretsManagerClient
     s3: S3Client
     iam: Any  # no IAM stubs installed
+    sqs: Any = None  # no SQS stubs installed
 
 
 def _clients(session: boto3.Session | None, endpoint_url: str | None, region: str) -> _Clients:
@@ -293,6 +314,7 @@ def _clients(session: boto3.Session | None, endpoint_url: str | None, region: st
         secretsmanager=session.client("secretsmanager", **kwargs),
         s3=session.client("s3", **kwargs),
         iam=session.client("iam", **kwargs),
+        sqs=session.client("sqs", **kwargs),
     )
 
 
@@ -340,6 +362,7 @@ class _Provisioner:
         self.topics: dict[str, str] = {}
         self.secrets: dict[str, str] = {}
         self.buckets: dict[str, str] = {}
+        self.queues: dict[str, str] = {}
         self.skipped: list[SkippedResource] = []
         self.mappings: list[str] = []
         self.role_arn = ""
@@ -397,6 +420,7 @@ class _Provisioner:
             "AWS::IAM::Role": "RoleName",
             "AWS::Logs::LogGroup": "LogGroupName",
             "AWS::Lambda::LayerVersion": "LayerName",
+            "AWS::SQS::Queue": "QueueName",
         }.get(resource_type)
         explicit = self._props(logical_id).get(name_property) if name_property else None
         if explicit is not None:
@@ -418,11 +442,19 @@ class _Provisioner:
                 "true",
             ):
                 name = f"{name[:251]}.fifo"
+            elif resource_type == "AWS::SQS::Queue" and self._props(logical_id).get("FifoQueue") in (
+                True,
+                "true",
+            ):
+                name = f"{name[:75]}.fifo"
         self._names[logical_id] = name
         return name
 
     def _arn(self, service: str, resource: str) -> str:
         return f"arn:aws:{service}:{self.region}:{self.account_id}:{resource}"
+
+    def _queue_url(self, name: str) -> str:
+        return f"https://sqs.{self.region}.amazonaws.com/{self.account_id}/{name}"
 
     def function_arn(self, logical_id: str) -> str:
         return self._arn("lambda", f"function:{self.name_of(logical_id)}")
@@ -449,6 +481,8 @@ class _Provisioner:
                 return self.state_machine_arn(logical_id)
             case "AWS::SecretsManager::Secret":
                 return self._created(self.secrets, logical_id, where)
+            case "AWS::SQS::Queue":
+                return self.queues.get(logical_id) or self._queue_url(self.name_of(logical_id))
             case "AWS::Lambda::LayerVersion":
                 return self._arn("lambda", f"layer:{self.name_of(logical_id)}:1")
             case "AWS::Lambda::EventSourceMapping" | "AWS::SNS::Subscription":
@@ -477,6 +511,9 @@ class _Provisioner:
             ("AWS::Lambda::Function", "Arn"): self._arn("lambda", f"function:{name}"),
             ("AWS::SNS::Topic", "TopicArn"): self._arn("sns", name),
             ("AWS::SNS::Topic", "TopicName"): name,
+            ("AWS::SQS::Queue", "Arn"): self._arn("sqs", name),
+            ("AWS::SQS::Queue", "QueueName"): name,
+            ("AWS::SQS::Queue", "QueueUrl"): self.queues.get(logical_id) or self._queue_url(name),
             ("AWS::StepFunctions::StateMachine", "Arn"): self._arn("states", f"stateMachine:{name}"),
             ("AWS::StepFunctions::StateMachine", "Name"): name,
             ("AWS::S3::Bucket", "Arn"): f"arn:aws:s3:::{name}",
@@ -529,6 +566,12 @@ class _Provisioner:
         for logical_id, _ in self._of_type("AWS::SecretsManager::Secret"):
             with self._creating(logical_id):
                 self._create_secret(logical_id)
+        for logical_id, _ in self._of_type("AWS::SQS::Queue"):
+            with self._creating(logical_id):
+                self._create_queue(logical_id)
+        for logical_id, _ in self._of_type("AWS::SQS::Queue"):
+            with self._creating(logical_id):
+                self._set_redrive_policy(logical_id)
         for logical_id, _ in self._of_type("AWS::SNS::Topic"):
             with self._creating(logical_id):
                 self._create_topic(logical_id)
@@ -562,6 +605,7 @@ class _Provisioner:
             environment=environment,
             role_arn=self.role_arn,
             event_source_mappings=tuple(self.mappings),
+            queues=dict(self.queues),
         )
 
     def _check_types(self) -> None:
@@ -569,6 +613,7 @@ class _Provisioner:
             "AWS::S3::Bucket",
             "AWS::SecretsManager::Secret",
             "AWS::SNS::Topic",
+            "AWS::SQS::Queue",
             "AWS::Lambda::Function",
             "AWS::StepFunctions::StateMachine",
             "AWS::SNS::Subscription",
@@ -673,6 +718,26 @@ class _Provisioner:
             )
             request["SecretString"] = _generate_secret(generate)
         self.secrets[logical_id] = str(self.clients.secretsmanager.create_secret(**request)["ARN"])
+
+    def _create_queue(self, logical_id: str) -> None:
+        """The queue with its plain attributes; encryption is not emulated (see the KMS skip reason)."""
+        props = self._resolved(logical_id, _QUEUE_ATTRIBUTES)
+        attributes = {
+            key: (str(value).lower() if isinstance(value, bool) else str(value))
+            for key, value in props.items()
+        }
+        response = self.clients.sqs.create_queue(QueueName=self.name_of(logical_id), Attributes=attributes)
+        self.queues[logical_id] = str(response["QueueUrl"])
+
+    def _set_redrive_policy(self, logical_id: str) -> None:
+        """A queue's own dead-letter queue, set once every queue exists (it may be defined later)."""
+        redrive = self._resolved(logical_id, ("RedrivePolicy",)).get("RedrivePolicy")
+        if redrive is None:
+            return
+        self.clients.sqs.set_queue_attributes(
+            QueueUrl=self.queues[logical_id],
+            Attributes={"RedrivePolicy": redrive if isinstance(redrive, str) else json.dumps(redrive)},
+        )
 
     def _create_topic(self, logical_id: str) -> None:
         attributes = {"FifoTopic": "true"} if self.name_of(logical_id).endswith(".fifo") else {}

@@ -8,7 +8,7 @@ import pytest
 
 from infra.constants import EXTRA_ENVIRONMENT, FUNCTION_METADATA_KEY, function_logical_id
 from infra.wiring import settings_aliases
-from inplay.config import FUNCTIONS, FunctionSpec, load_settings
+from inplay.config import FUNCTIONS, SECRET_ENVS, TOPIC_ENVS, FunctionSpec, load_settings
 from inplay.store.schema import TABLES
 from tests.infra.helpers import of_type, ref_target
 
@@ -57,16 +57,21 @@ def test_environment_is_exactly_the_settings_model(resources: dict[str, Any], sp
     env = _function(resources, spec)["Environment"]["Variables"]
     assert set(env) == set(settings_aliases(spec)) | set(EXTRA_ENVIRONMENT)
     tables = {table.env.value: table.logical_id for table in TABLES}
+    arn_types = {e.value: "AWS::SecretsManager::Secret" for e in SECRET_ENVS} | {
+        e.value: "AWS::SNS::Topic" for e in TOPIC_ENVS
+    }
     for name, value in env.items():
         if name in tables:
             assert value == {"Ref": tables[name]}, name
+        elif name in arn_types:  # a Ref to a secret or topic is its ARN
+            assert resources[ref_target(value)]["Type"] == arn_types[name], name
         else:
             assert isinstance(value, str), name
-    # The literal values parse back into the model's defaults (table names stand in as strings).
-    environ = {name: value if isinstance(value, str) else f"table-{name}" for name, value in env.items()}
+    # The literal values parse back into the model's defaults (references stand in as strings).
+    environ = {name: value if isinstance(value, str) else f"ref-{name}" for name, value in env.items()}
     settings = load_settings(spec.settings, environ)
     for field_name, field in spec.settings.model_fields.items():
-        if field.alias not in tables:
+        if field.alias not in tables and field.alias not in arn_types:
             assert getattr(settings, field_name) == field.get_default(call_default_factory=True), field_name
 
 

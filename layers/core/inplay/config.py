@@ -21,9 +21,14 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from inplay.sports.models import League
 
 __all__ = [
+    "DISCORD_NOTIFIER",
     "FUNCTIONS",
+    "SECRET_ENVS",
+    "TOPIC_ENVS",
     "Access",
+    "AlertingSettings",
     "ApiSettings",
+    "DiscordNotifierSettings",
     "Env",
     "FunctionSpec",
     "GamePollerSettings",
@@ -54,11 +59,24 @@ class Env(StrEnum):
     POLL_WINDOW_SECONDS = "INPLAY_POLL_WINDOW_SECONDS"
     USER_AGENT = "INPLAY_USER_AGENT"
     GAME_TTL_DAYS = "INPLAY_GAME_TTL_DAYS"
+    ALERTS_TOPIC_ARN = "INPLAY_ALERTS_TOPIC_ARN"
+    DISCORD_WEBHOOK_SECRET = "INPLAY_DISCORD_WEBHOOK_SECRET"
+    DISCORD_SECRET_MAX_AGE_SECONDS = "INPLAY_DISCORD_SECRET_MAX_AGE_SECONDS"
+    DISCORD_TIMEOUT_SECONDS = "INPLAY_DISCORD_TIMEOUT_SECONDS"
+    DISCORD_MAX_ATTEMPTS = "INPLAY_DISCORD_MAX_ATTEMPTS"
+    DISCORD_MAX_RETRY_WAIT_SECONDS = "INPLAY_DISCORD_MAX_RETRY_WAIT_SECONDS"
     # Powertools reads these itself; infra sets them, so they are named here once too.
     SERVICE = "POWERTOOLS_SERVICE_NAME"
     METRICS_NAMESPACE = "POWERTOOLS_METRICS_NAMESPACE"
     LOG_LEVEL = "POWERTOOLS_LOG_LEVEL"
 
+
+SECRET_ENVS: Final = frozenset({Env.DISCORD_WEBHOOK_SECRET})
+"""Variables that carry a Secrets Manager secret ARN; a function reading one must list it in
+``FunctionSpec.secrets`` (``infra/`` then grants ``secretsmanager:GetSecretValue`` on that secret only)."""
+TOPIC_ENVS: Final = frozenset({Env.ALERTS_TOPIC_ARN})
+"""Variables that carry an SNS topic ARN; a function publishing to one must list it in
+``FunctionSpec.topics`` (``infra/`` then grants ``sns:Publish`` on that topic and use of its key)."""
 
 ALL_LEAGUES: Final = tuple(League)
 ESPN_BASE_URL: Final = "https://site.api.espn.com/apis/site/v2/sports"
@@ -111,6 +129,33 @@ class ApiSettings(ObservabilitySettings):
     games_table: Annotated[str, Field(alias=Env.GAMES_TABLE, min_length=1)]
 
 
+class AlertingSettings(_Settings):
+    """Mix into the settings of a function that publishes alerts (and add
+    ``topics=frozenset({Env.ALERTS_TOPIC_ARN})`` to its ``FunctionSpec``)."""
+
+    alerts_topic_arn: Annotated[str, Field(alias=Env.ALERTS_TOPIC_ARN, min_length=1)]
+
+
+class DiscordNotifierSettings(ObservabilitySettings):
+    """``discord_notifier``: SNS alerts topic → Discord webhook (URL read from Secrets Manager)."""
+
+    webhook_secret: Annotated[str, Field(alias=Env.DISCORD_WEBHOOK_SECRET, min_length=1)]
+    """ARN (or name) of the secret whose value is the webhook URL; the URL itself is never in the env."""
+    secret_max_age_seconds: Annotated[int, Field(alias=Env.DISCORD_SECRET_MAX_AGE_SECONDS, ge=0, le=3600)] = (
+        60
+    )
+    """How long a warm function reuses the URL before reading the secret again (a changed URL is
+    picked up within this time)."""
+    timeout_seconds: Annotated[float, Field(alias=Env.DISCORD_TIMEOUT_SECONDS, gt=0, le=30)] = 5.0
+    max_attempts: Annotated[int, Field(alias=Env.DISCORD_MAX_ATTEMPTS, ge=1, le=10)] = 4
+    """HTTP attempts per alert (429 and 5xx/network errors are retried) before the invocation fails."""
+    max_retry_wait_seconds: Annotated[float, Field(alias=Env.DISCORD_MAX_RETRY_WAIT_SECONDS, ge=0, le=60)] = (
+        20.0
+    )
+    """Longest total wait for Discord's ``retry_after`` within one invocation; beyond it the invocation
+    fails and Lambda's async retries (then the DLQ) take over."""
+
+
 def load_settings[S: _Settings](model: type[S], environ: Mapping[str, str] | None = None) -> S:
     """Build ``model`` from the environment; raise :class:`SettingsError` naming every bad variable."""
     source = os.environ if environ is None else environ
@@ -153,6 +198,10 @@ class FunctionSpec:
     memory_mb: int
     schedule: str | None = None
     """An EventBridge schedule expression, or ``None`` for functions with no schedule."""
+    secrets: frozenset[Env] = frozenset()
+    """Variables (from :data:`SECRET_ENVS`) whose secret the function may read."""
+    topics: frozenset[Env] = frozenset()
+    """Variables (from :data:`TOPIC_ENVS`) whose SNS topic the function may publish to."""
 
 
 GAME_POLLER: Final = FunctionSpec(
@@ -175,4 +224,15 @@ API: Final = FunctionSpec(
     timeout_seconds=15,
     memory_mb=256,
 )
-FUNCTIONS: Final = (GAME_POLLER, API)
+DISCORD_NOTIFIER: Final = FunctionSpec(
+    name="discord_notifier",
+    settings=DiscordNotifierSettings,
+    tables={},
+    secrets=frozenset({Env.DISCORD_WEBHOOK_SECRET}),
+    handler="discord_notifier.handler.handler",
+    description="Posts alerts from the SNS alerts topic to Discord; failures go to its dead-letter queue",
+    # Up to max_attempts × timeout plus max_retry_wait (4 × 5 s + 20 s) must fit, with margin.
+    timeout_seconds=60,
+    memory_mb=256,
+)
+FUNCTIONS: Final = (GAME_POLLER, API, DISCORD_NOTIFIER)
