@@ -52,6 +52,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         default=None,
         help="stop by itself after this many seconds (default: run until Ctrl-C)",
     )
+    parser.add_argument(
+        "--discord-webhook",
+        default=None,
+        metavar="URL",
+        help="send alerts to this real Discord webhook instead of printing them here",
+    )
     parser.set_defaults(func=run)
 
 
@@ -90,6 +96,7 @@ def _stop_on_signals(stop: threading.Event) -> Iterator[None]:
 
 def run(args: argparse.Namespace) -> int:
     from infra.synth import SynthError, is_stale, synthesize, template_path
+    from local.alerts_sink import point_webhook_secret, start_alert_sink
     from local.cloud import LocalCloud
     from local.cloud.errors import LocalCloudError
     from local.espn_replay import ReplayServer, demo_scenario
@@ -117,21 +124,46 @@ def run(args: argparse.Namespace) -> int:
             "POWERTOOLS_METRICS_DISABLED": "true",
         }
         cloud = LocalCloud(path, http_port=args.port, env_overrides=overrides)
+        stop_sink = None
         try:
+            if args.discord_webhook:
+                webhook = args.discord_webhook
+            else:
+                webhook, stop_sink = start_alert_sink(out)
             try:
                 cloud.start()
+                point_webhook_secret(cloud.provisioned, webhook)
             except (LocalCloudError, OSError) as exc:
                 hint = f" (is port {args.port} in use? pass --port)" if isinstance(exc, OSError) else ""
                 raise CliError(f"the local cloud did not start: {exc}{hint}", code=1) from exc
-            _banner(
-                out, cloud.http_url, cloud.api_url, cloud.moto_url, replay.base_url, cloud.startup_seconds
-            )
+            where = "your Discord webhook" if args.discord_webhook else "printed here as ALERT lines"
+            _banner(out, cloud, replay.base_url, where)
+            _announce(cloud.provisioned)
             _live_log(out, cloud.api_url, stop, args.duration)
         finally:
             cloud.stop()
             replay.stop()
+            if stop_sink is not None:
+                stop_sink()
     _say(out, "stopped")
     return 0
+
+
+def _announce(stack: Any) -> None:
+    """One PAPER alert through the real path (SNS → discord_notifier → webhook), so the user sees
+    alerts work before anything depends on them."""
+    from infra.constants import ALERTS_TOPIC_LOGICAL_ID
+    from inplay.alerts import Alert, AlertKind, Mode, Severity, SnsAlertPublisher
+
+    SnsAlertPublisher(stack.topics[ALERTS_TOPIC_LOGICAL_ID]).publish(
+        Alert(
+            kind=AlertKind.INFO,
+            severity=Severity.INFO,
+            mode=Mode.PAPER,
+            title="inplay demo is running",
+            occurred_at=datetime.now(UTC),
+        )
+    )
 
 
 def _say(out: IO[str], message: str) -> None:
@@ -139,9 +171,13 @@ def _say(out: IO[str], message: str) -> None:
     print(f"[{stamp}] {message}", file=out, flush=True)
 
 
-def _banner(
-    out: IO[str], http_url: str, api_url: str, moto_url: str, espn_url: str, startup: float | None
-) -> None:
+def _banner(out: IO[str], cloud: Any, espn_url: str, alerts: str) -> None:
+    http_url, api_url, moto_url, startup = (
+        cloud.http_url,
+        cloud.api_url,
+        cloud.moto_url,
+        cloud.startup_seconds,
+    )
     started = f" in {startup:.1f} s" if startup is not None else ""
     lines = [
         f"inplay demo: local cloud up{started} (paper only: no venue is connected)",
@@ -150,6 +186,7 @@ def _banner(
         f"  dashboard   {http_url}/           (served from frontend/dist once it is built)",
         f"  AWS (moto)  {moto_url}            (AWS_ENDPOINT_URL for boto3 / aws cli)",
         f"  ESPN replay {espn_url}",
+        f"  alerts      {alerts}",
         "  Ctrl-C to stop.",
     ]
     print("\n".join(lines), file=out, flush=True)

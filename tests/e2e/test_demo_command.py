@@ -61,6 +61,8 @@ def test_demo_serves_live_games_and_exits_cleanly_on_sigterm(tmp_path) -> None:
     assert process.returncode == 0, output
     assert "stopped" in output
     assert "Traceback" not in output
+    # The start-up alert went SNS → discord_notifier → the local webhook sink, marked PAPER.
+    assert re.search(r"ALERT .*PAPER.*inplay demo is running", output), output
     json.dumps(live)  # the API answered JSON-serialisable games
 
 
