@@ -27,9 +27,10 @@ from infra.constants import (
 from infra.constructs.alerts import Alerts, alert_channels
 from infra.constructs.api import Api
 from infra.constructs.functions import Functions
+from infra.constructs.order_workflow import OrderWorkflow
 from infra.constructs.schedules import Schedules
 from infra.constructs.tables import Tables
-from inplay.config import API, DISCORD_NOTIFIER
+from inplay.config import API, DISCORD_NOTIFIER, ORDER_WORKER
 
 __all__ = ["InplayStack"]
 
@@ -63,6 +64,9 @@ class InplayStack(Stack):
         self.alerts.connect_notifier(self.functions.function(DISCORD_NOTIFIER))
         self.schedules = Schedules(self, SCHEDULES_ID, functions=self.functions.by_name)
         self.api = Api(self, API_ID, handler=self.functions.function(API), cors_origins=cors_origins)
+        self.order_workflow = OrderWorkflow(
+            self, "OrderWorkflow", worker=self.functions.function(ORDER_WORKER)
+        )
         CfnOutput(
             self,
             API_URL_OUTPUT,
@@ -86,4 +90,16 @@ class InplayStack(Stack):
             ALERTS_DLQ_OUTPUT,
             value=self.alerts.dead_letter_queue.queue_url,
             description="Alerts that could not be delivered to Discord wait here (14 days) for a redrive",
+        )
+        CfnOutput(
+            self,
+            "OrderStateMachineArn",
+            value=self.order_workflow.state_machine.state_machine_arn,
+            description="Order workflow: start one execution per order intent, named by the intent id",
+        )
+        CfnOutput(
+            self,
+            "OrderBatchStateMachineArn",
+            value=self.order_workflow.batch_state_machine.state_machine_arn,
+            description="Batch order workflow: one execution per batch of intents, named by the batch id",
         )

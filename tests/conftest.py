@@ -43,9 +43,10 @@ def _fresh_process_caches() -> None:
     import api.handler
     import discord_notifier.handler
     import game_poller.handler
+    import order_worker.handler
     from inplay.audit import store as audit_store
     from inplay.config import cached_settings
-    from inplay.store import games, intents
+    from inplay.store import bots, games, intents, trades
 
     cached_settings.cache_clear()
     api.handler.games_repository.cache_clear()
@@ -54,3 +55,6 @@ def _fresh_process_caches() -> None:
     games._model_for.cache_clear()
     intents._model_for.cache_clear()
     audit_store._model_for.cache_clear()
+    order_worker.handler.dependencies.cache_clear()
+    bots._model_for.cache_clear()
+    trades._models.cache_clear()

@@ -23,6 +23,7 @@ from inplay.sports.models import League
 __all__ = [
     "DISCORD_NOTIFIER",
     "FUNCTIONS",
+    "ORDER_WORKER",
     "SECRET_ENVS",
     "TOPIC_ENVS",
     "Access",
@@ -32,6 +33,7 @@ __all__ = [
     "Env",
     "FunctionSpec",
     "GamePollerSettings",
+    "OrderWorkerSettings",
     "SettingsError",
     "load_settings",
 ]
@@ -65,6 +67,12 @@ class Env(StrEnum):
     DISCORD_TIMEOUT_SECONDS = "INPLAY_DISCORD_TIMEOUT_SECONDS"
     DISCORD_MAX_ATTEMPTS = "INPLAY_DISCORD_MAX_ATTEMPTS"
     DISCORD_MAX_RETRY_WAIT_SECONDS = "INPLAY_DISCORD_MAX_RETRY_WAIT_SECONDS"
+    KALSHI_BASE_URL = "INPLAY_KALSHI_BASE_URL"
+    KALSHI_SECRET_PREFIX = "INPLAY_KALSHI_SECRET_PREFIX"
+    KALSHI_TIMEOUT_SECONDS = "INPLAY_KALSHI_TIMEOUT_SECONDS"
+    KALSHI_MAX_ATTEMPTS = "INPLAY_KALSHI_MAX_ATTEMPTS"
+    KALSHI_RECOVERY_LAG_SECONDS = "INPLAY_KALSHI_RECOVERY_LAG_SECONDS"
+    KALSHI_RECOVERY_MAX_WAIT_SECONDS = "INPLAY_KALSHI_RECOVERY_MAX_WAIT_SECONDS"
     # Powertools reads these itself; infra sets them, so they are named here once too.
     SERVICE = "POWERTOOLS_SERVICE_NAME"
     METRICS_NAMESPACE = "POWERTOOLS_METRICS_NAMESPACE"
@@ -156,6 +164,41 @@ class DiscordNotifierSettings(ObservabilitySettings):
     fails and Lambda's async retries (then the DLQ) take over."""
 
 
+KALSHI_DEMO_BASE_URL: Final = "https://external-api.demo.kalshi.co/trade-api/v2"
+"""Kalshi's demo environment (no real money); equals ``inplay.venues.kalshi.DEMO_BASE_URL``."""
+KALSHI_SECRET_PREFIX: Final = "inplay/kalshi/"
+"""Per-user Kalshi credentials live in the secret ``<prefix><user_id>``: ``{"key_id", "private_key_pem"}``."""
+
+
+class OrderWorkerSettings(ObservabilitySettings, AlertingSettings):
+    """``order_worker``: every step of the order workflow (Step Functions tasks)."""
+
+    bots_table: Annotated[str, Field(alias=Env.BOTS_TABLE, min_length=1)]
+    intents_table: Annotated[str, Field(alias=Env.INTENTS_TABLE, min_length=1)]
+    fills_table: Annotated[str, Field(alias=Env.FILLS_TABLE, min_length=1)]
+    positions_table: Annotated[str, Field(alias=Env.POSITIONS_TABLE, min_length=1)]
+    audit_table: Annotated[str, Field(alias=Env.AUDIT_TABLE, min_length=1)]
+    idempotency_table: Annotated[str, Field(alias=Env.IDEMPOTENCY_TABLE, min_length=1)]
+    kalshi_base_url: Annotated[str, Field(alias=Env.KALSHI_BASE_URL, pattern=r"^https?://")] = (
+        KALSHI_DEMO_BASE_URL
+    )
+    """Demo by default; production (``https://external-api.kalshi.com/trade-api/v2``) only for LIVE."""
+    kalshi_secret_prefix: Annotated[str, Field(alias=Env.KALSHI_SECRET_PREFIX, min_length=1)] = (
+        KALSHI_SECRET_PREFIX
+    )
+    kalshi_timeout_seconds: Annotated[float, Field(alias=Env.KALSHI_TIMEOUT_SECONDS, gt=0, le=30)] = 10.0
+    kalshi_max_attempts: Annotated[int, Field(alias=Env.KALSHI_MAX_ATTEMPTS, ge=1, le=10)] = 4
+    """HTTP attempts per Kalshi call inside one step (the workflow retries the step on top)."""
+    kalshi_recovery_lag_seconds: Annotated[
+        float, Field(alias=Env.KALSHI_RECOVERY_LAG_SECONDS, ge=0, le=30)
+    ] = 3.0
+    """After a lost order response, how long Kalshi's order list may lag before "not found" counts."""
+    kalshi_recovery_max_wait_seconds: Annotated[
+        float, Field(alias=Env.KALSHI_RECOVERY_MAX_WAIT_SECONDS, ge=0, le=30)
+    ] = 15.0
+    """How long one placement looks for an order whose response was lost before it is UNKNOWN."""
+
+
 def load_settings[S: _Settings](model: type[S], environ: Mapping[str, str] | None = None) -> S:
     """Build ``model`` from the environment; raise :class:`SettingsError` naming every bad variable."""
     source = os.environ if environ is None else environ
@@ -235,4 +278,22 @@ DISCORD_NOTIFIER: Final = FunctionSpec(
     timeout_seconds=60,
     memory_mb=256,
 )
-FUNCTIONS: Final = (GAME_POLLER, API, DISCORD_NOTIFIER)
+ORDER_WORKER: Final = FunctionSpec(
+    name="order_worker",
+    settings=OrderWorkerSettings,
+    tables={
+        Env.BOTS_TABLE: Access.READ,
+        Env.INTENTS_TABLE: Access.READ_WRITE,
+        Env.FILLS_TABLE: Access.READ_WRITE,
+        Env.POSITIONS_TABLE: Access.READ_WRITE,
+        Env.AUDIT_TABLE: Access.READ_WRITE,
+        Env.IDEMPOTENCY_TABLE: Access.READ_WRITE,
+    },
+    topics=frozenset({Env.ALERTS_TOPIC_ARN}),
+    handler="order_worker.handler.handler",
+    description="Runs each step of the order workflow: reserve, place, check, cancel, record, audit, alert",
+    # One placement may look for a lost order response for up to 15 s, twice, plus HTTP timeouts.
+    timeout_seconds=60,
+    memory_mb=512,
+)
+FUNCTIONS: Final = (GAME_POLLER, API, DISCORD_NOTIFIER, ORDER_WORKER)

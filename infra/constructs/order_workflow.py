@@ -1,0 +1,141 @@
+"""The order workflow: two Standard state machines from ``infra/workflows/order.asl.json``.
+
+- ``OrderStateMachine``: the file itself (``DefinitionBody.from_file``), execution name = intent id.
+- ``OrderBatchStateMachine``: the same per-order states inside a Map over ``$.legs``
+  (:func:`infra.workflows.batch_definition`), execution name = batch id.
+
+``${OrderWorkerArn}`` is a definition substitution in both. Each machine has its own role (invoke
+the worker, and what logging and tracing need), logs ALL events with execution data to its own
+``/aws/vendedlogs/states/...`` log group, and traces with X-Ray. The worker gets read access to
+the per-user Kalshi credential secrets (``<prefix><user_id>``), and nothing else beyond its spec.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Final, cast
+
+from aws_cdk import ArnFormat, Stack
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_stepfunctions as sfn
+from constructs import Construct
+
+from infra.nag import acknowledge
+from infra.wiring import SECRET_READ_ACTIONS
+from infra.workflows import ORDER_ASL, WORKER_ARN_SUBSTITUTION, batch_definition
+from inplay.config import KALSHI_SECRET_PREFIX
+
+__all__ = [
+    "ORDER_BATCH_STATE_MACHINE_LOGICAL_ID",
+    "ORDER_STATE_MACHINE_LOGICAL_ID",
+    "STATE_MACHINE_LOG_RETENTION",
+    "OrderWorkflow",
+]
+
+ORDER_STATE_MACHINE_LOGICAL_ID: Final = "OrderStateMachine"
+ORDER_BATCH_STATE_MACHINE_LOGICAL_ID: Final = "OrderBatchStateMachine"
+STATE_MACHINE_LOG_RETENTION: Final = logs.RetentionDays.ONE_MONTH
+INVOKE_ACTIONS: Final = ("lambda:InvokeFunction",)
+
+
+class OrderWorkflow(Construct):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        worker: lambda_.Function,
+        secret_prefix: str = KALSHI_SECRET_PREFIX,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self._worker = worker
+        substitutions = {WORKER_ARN_SUBSTITUTION: worker.function_arn}
+        self.state_machine = self._machine(
+            "Order",
+            ORDER_STATE_MACHINE_LOGICAL_ID,
+            sfn.DefinitionBody.from_file(str(ORDER_ASL)),
+            substitutions,
+            "order-workflow",
+        )
+        self.batch_state_machine = self._machine(
+            "OrderBatch",
+            ORDER_BATCH_STATE_MACHINE_LOGICAL_ID,
+            sfn.DefinitionBody.from_string(json.dumps(batch_definition(), indent=1)),
+            substitutions,
+            "order-batch-workflow",
+        )
+        self._grant_credentials(secret_prefix)
+
+    def _machine(
+        self,
+        name: str,
+        logical_id: str,
+        body: sfn.DefinitionBody,
+        substitutions: dict[str, str],
+        log_name: str,
+    ) -> sfn.StateMachine:
+        stack = Stack.of(self)
+        log_group = logs.LogGroup(
+            self,
+            f"{name}Logs",
+            log_group_name=f"/aws/vendedlogs/states/{stack.stack_name}-{log_name}",
+            retention=STATE_MACHINE_LOG_RETENTION,
+        )
+        role = iam.Role(
+            self,
+            f"{name}Role",
+            assumed_by=iam.ServicePrincipal("states.amazonaws.com"),
+            description=f"Execution role of the {log_name} state machine: invoke the worker, log, trace",
+        )
+        role.add_to_policy(
+            iam.PolicyStatement(actions=list(INVOKE_ACTIONS), resources=[self._worker.function_arn])
+        )
+        machine = sfn.StateMachine(
+            self,
+            f"{name}StateMachine",
+            definition_body=body,
+            definition_substitutions=substitutions,
+            state_machine_type=sfn.StateMachineType.STANDARD,
+            role=role,
+            tracing_enabled=True,
+            logs=sfn.LogOptions(destination=log_group, level=sfn.LogLevel.ALL, include_execution_data=True),
+            comment=f"inplay {log_name} (definition: infra/workflows/order.asl.json)",
+        )
+        cast(sfn.CfnStateMachine, machine.node.default_child).override_logical_id(logical_id)
+        acknowledge(
+            role,
+            "AwsSolutions-IAM5[Resource::*]",
+            "Step Functions log delivery (logs:CreateLogDelivery, GetLogDelivery, UpdateLogDelivery, "
+            "DeleteLogDelivery, ListLogDeliveries, PutResourcePolicy, DescribeResourcePolicies, "
+            "DescribeLogGroups) and X-Ray tracing (PutTraceSegments, PutTelemetryRecords, GetSamplingRules, "
+            "GetSamplingTargets) support no resource-level permissions; CDK adds exactly these.",
+        )
+        return machine
+
+    def _grant_credentials(self, prefix: str) -> None:
+        stack = Stack.of(self)
+        secrets_arn = stack.format_arn(
+            service="secretsmanager",
+            resource="secret",
+            resource_name=f"{prefix}*",
+            arn_format=ArnFormat.COLON_RESOURCE_NAME,
+        )
+        self._worker.add_to_role_policy(
+            iam.PolicyStatement(actions=list(SECRET_READ_ACTIONS), resources=[secrets_arn])
+        )
+        role = self._worker.role
+        assert role is not None
+        acknowledge(
+            role,
+            "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>"
+            f":secret:{prefix}*]",
+            f"Per-user Kalshi credentials are created when a user connects an account, one secret named "
+            f"{prefix}<user_id> each, so their ARNs are unknown at deploy time; the grant is read-only "
+            "(GetSecretValue) and limited to that name prefix (the random ARN suffix needs the wildcard).",
+        )
+
+    @property
+    def state_machines(self) -> tuple[sfn.StateMachine, sfn.StateMachine]:
+        return self.state_machine, self.batch_state_machine

@@ -1,0 +1,177 @@
+"""Build the venue an intent trades on (Kalshi for now; the paper venue comes later).
+
+Credentials are per user, in Secrets Manager: the secret named ``<prefix><user_id>`` (default
+prefix ``inplay/kalshi/``) holds ``{"key_id": "...", "private_key_pem": "-----BEGIN ..."}``.
+They are never logged. A client is kept per user for a few minutes (a warm Lambda reuses its
+connections and rate-limit state), then rebuilt so a rotated key is picked up.
+
+Safety: a PAPER intent is never sent to Kalshi production (``kalshi.com``); only LIVE intents may
+reach real money.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Final, Protocol
+
+from inplay.orders.intents import IntentRecord, TradingMode
+
+if TYPE_CHECKING:
+    from inplay.venues.base import Venue
+    from inplay.venues.kalshi.client import KalshiClient
+
+__all__ = [
+    "DEFAULT_KALSHI_SECRET_PREFIX",
+    "KalshiVenues",
+    "SecretReader",
+    "SecretUnavailableError",
+    "SecretsManagerReader",
+    "VenueConfigError",
+    "VenueProvider",
+    "kalshi_secret_name",
+]
+
+DEFAULT_KALSHI_SECRET_PREFIX: Final = "inplay/kalshi/"
+CLIENT_MAX_AGE_SECONDS: Final = 300.0
+
+
+class VenueConfigError(Exception):
+    """The intent cannot be sent: no or bad credentials, unsupported venue, paper on production.
+
+    Nothing was sent; ``code`` is stable (``credentials_missing``, ``credentials_invalid``,
+    ``venue_unsupported``, ``paper_on_production``).
+    """
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+class SecretUnavailableError(RuntimeError):
+    """Secrets Manager failed (throttled, unreachable); a later attempt may succeed."""
+
+
+class VenueProvider(Protocol):
+    def venue_for(self, intent: IntentRecord) -> Venue: ...
+
+
+class SecretReader(Protocol):
+    def secret_string(self, name: str) -> str | None:
+        """The secret's value, or None when no such secret exists."""
+        ...
+
+
+class SecretsManagerReader:
+    def __init__(self, client: Any = None) -> None:
+        self._client = client
+
+    def secret_string(self, name: str) -> str | None:
+        import boto3
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        if self._client is None:
+            self._client = boto3.client("secretsmanager")
+        try:
+            response = self._client.get_secret_value(SecretId=name)
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") == "ResourceNotFoundException":
+                return None
+            raise SecretUnavailableError(f"cannot read secret {name}: {exc}") from exc
+        except BotoCoreError as exc:
+            raise SecretUnavailableError(f"cannot read secret {name}: {exc}") from exc
+        value = response.get("SecretString")
+        return str(value) if value is not None else None
+
+
+def kalshi_secret_name(prefix: str, user_id: str) -> str:
+    return f"{prefix}{user_id}"
+
+
+@dataclass(slots=True)
+class _Cached:
+    client: KalshiClient
+    built_at: float
+
+
+class KalshiVenues:
+    """:class:`VenueProvider` for Kalshi: one signed client per user, credentials from secrets."""
+
+    def __init__(
+        self,
+        *,
+        base_url: str,
+        secrets: SecretReader,
+        secret_prefix: str = DEFAULT_KALSHI_SECRET_PREFIX,
+        client_options: dict[str, Any] | None = None,
+        max_age_seconds: float = CLIENT_MAX_AGE_SECONDS,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        from inplay.venues.kalshi.client import normalize_base_url
+
+        self.base_url = normalize_base_url(base_url)
+        self._secrets = secrets
+        self._prefix = secret_prefix
+        self._options = dict(client_options or {})
+        self._max_age = max_age_seconds
+        self._monotonic = monotonic
+        self._clients: dict[str, _Cached] = {}
+        self._lock = threading.Lock()
+
+    def venue_for(self, intent: IntentRecord) -> Venue:
+        from inplay.venues.kalshi.client import is_production_url
+
+        if intent.venue != "kalshi":
+            raise VenueConfigError("venue_unsupported", f"venue {intent.venue!r} is not supported yet")
+        if intent.mode is TradingMode.PAPER and is_production_url(self.base_url):
+            raise VenueConfigError(
+                "paper_on_production",
+                "a PAPER intent would go to Kalshi production (real money); refusing",
+            )
+        return self.client_for(intent.user_id)
+
+    def client_for(self, user_id: str) -> KalshiClient:
+        now = self._monotonic()
+        with self._lock:
+            cached = self._clients.get(user_id)
+            if cached is not None and now - cached.built_at < self._max_age:
+                return cached.client
+        client = self._build(user_id)
+        with self._lock:
+            previous = self._clients.get(user_id)
+            self._clients[user_id] = _Cached(client, now)
+        if previous is not None:
+            previous.client.close()
+        return client
+
+    def _build(self, user_id: str) -> KalshiClient:
+        from inplay.venues.kalshi.auth import KalshiCredentials, KeyLoadError
+        from inplay.venues.kalshi.client import KalshiClient
+
+        name = kalshi_secret_name(self._prefix, user_id)
+        raw = self._secrets.secret_string(name)
+        if raw is None:
+            raise VenueConfigError("credentials_missing", f"no Kalshi credentials secret {name}")
+        try:
+            data = json.loads(raw)
+            key_id, pem = data["key_id"], data["private_key_pem"]
+            if not isinstance(key_id, str) or not isinstance(pem, str):
+                raise TypeError("key_id and private_key_pem must be strings")
+            credentials = KalshiCredentials.from_pem(key_id, pem)
+        except (ValueError, KeyError, TypeError, KeyLoadError) as exc:
+            # Never echo the secret: only what kind of problem it has.
+            raise VenueConfigError(
+                "credentials_invalid",
+                f"secret {name} must hold JSON {{key_id, private_key_pem}} with a usable key "
+                f"({type(exc).__name__})",
+            ) from None
+        return KalshiClient(self.base_url, credentials=credentials, **self._options)
+
+    def close(self) -> None:
+        with self._lock:
+            cached, self._clients = list(self._clients.values()), {}
+        for entry in cached:
+            entry.client.close()
