@@ -67,6 +67,7 @@ class InplayStack(Stack):
         self.order_workflow = OrderWorkflow(
             self, "OrderWorkflow", worker=self.functions.function(ORDER_WORKER)
         )
+        self.order_workflow.connect_starter(self.functions.function(API))
         CfnOutput(
             self,
             API_URL_OUTPUT,

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Final
 
-from inplay.config import SECRET_ENVS, TOPIC_ENVS, Access, Env, FunctionSpec
+from inplay.config import SECRET_ENVS, STATE_MACHINE_ENVS, TOPIC_ENVS, Access, Env, FunctionSpec
 from inplay.store.schema import TABLES, TableSpec
 
 __all__ = [
@@ -144,12 +144,15 @@ def function_environment(
     tables = {table.env.value: table for table in TABLES}
     resources = {env.value: value for env, value in (references or {}).items()}
     resource_envs = {env.value for env in SECRET_ENVS | TOPIC_ENVS}
+    late_envs = {env.value for env in STATE_MACHINE_ENVS}
     environment: dict[str, str] = {}
     for field_name, field in spec.settings.model_fields.items():
         alias = field.alias or field_name  # check_spec() rejected alias-less fields
         table: TableSpec | None = tables.get(alias)
         if table is not None:
             environment[alias] = table_names[table.env]
+        elif alias in late_envs:
+            continue  # set by the construct that builds the state machine (it invokes functions)
         elif alias in resource_envs:
             if alias not in resources:
                 raise InfraConfigError(

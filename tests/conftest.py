@@ -50,6 +50,7 @@ def _fresh_process_caches() -> None:
 
     cached_settings.cache_clear()
     api.handler.games_repository.cache_clear()
+    api.handler.order_workflow.cache_clear()
     game_poller.handler.poller.cache_clear()
     discord_notifier.handler.notifier.cache_clear()
     games._model_for.cache_clear()

@@ -2,18 +2,27 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from functools import cache
 from http import HTTPStatus
 from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
+from aws_lambda_powertools.event_handler.exceptions import UnauthorizedError
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from inplay.api.games import list_games
+from inplay.api.orders import (
+    LOCAL_USER_HEADER,
+    ManualOrder,
+    OrderWorkflow,
+    StepFunctionsOrderWorkflow,
+    place_manual_order,
+)
 from inplay.config import ApiSettings, cached_settings
 from inplay.observability import logger, tracer
 from inplay.sports.models import League, Phase
@@ -41,6 +50,25 @@ def _bad_request(error: RequestValidationError) -> Response[Any]:
     )
 
 
+@cache
+def order_workflow() -> OrderWorkflow:
+    return StepFunctionsOrderWorkflow(cached_settings(ApiSettings).order_state_machine_arn)
+
+
+def local_user() -> str:
+    """The user of a request, until sign-in exists: a local-only header the deployed stack refuses."""
+    user = app.current_event.headers.get(LOCAL_USER_HEADER) or app.current_event.headers.get(
+        LOCAL_USER_HEADER.lower()
+    )
+    if not cached_settings(ApiSettings).local_auth:
+        raise UnauthorizedError(
+            f"sign-in is not available yet; {LOCAL_USER_HEADER} is accepted only by the local cloud"
+        )
+    if not user or not re.fullmatch(r"[A-Za-z0-9_-]{1,128}", user):
+        raise UnauthorizedError(f"{LOCAL_USER_HEADER} header required (letters, digits, _ and -)")
+    return user
+
+
 @app.get("/api/health")
 def health() -> dict[str, str]:
     return {"status": "ok", "time": datetime.now(UTC).isoformat()}
@@ -53,6 +81,23 @@ def games(
 ) -> dict[str, Any]:
     response = list_games(games_repository(), league=league, state=state, now=datetime.now(UTC))
     return response.model_dump(mode="json")
+
+
+@app.post("/api/bot/order")
+def bot_order(order: ManualOrder) -> Response[dict[str, Any]]:
+    outcome = place_manual_order(
+        order, user_id=local_user(), workflow=order_workflow(), now=datetime.now(UTC)
+    )
+    body: dict[str, Any] = {
+        "status": outcome.status,
+        "intent_id": outcome.intent_id,
+        "execution_arn": outcome.execution_arn,
+        "result": outcome.result.model_dump(mode="json") if outcome.result else None,
+    }
+    if outcome.http_status == HTTPStatus.BAD_REQUEST and outcome.result and outcome.result.error:
+        body["message"] = "invalid request"
+        body["errors"] = [f"market_ticker: unknown market ({outcome.result.error.message})"]
+    return Response(status_code=outcome.http_status, content_type="application/json", body=body)
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)

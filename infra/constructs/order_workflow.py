@@ -25,7 +25,7 @@ from constructs import Construct
 from infra.nag import acknowledge
 from infra.wiring import SECRET_READ_ACTIONS
 from infra.workflows import ORDER_ASL, WORKER_ARN_SUBSTITUTION, batch_definition
-from inplay.config import KALSHI_SECRET_PREFIX
+from inplay.config import KALSHI_SECRET_PREFIX, Env
 
 __all__ = [
     "ORDER_BATCH_STATE_MACHINE_LOGICAL_ID",
@@ -134,6 +134,34 @@ class OrderWorkflow(Construct):
             f"Per-user Kalshi credentials are created when a user connects an account, one secret named "
             f"{prefix}<user_id> each, so their ARNs are unknown at deploy time; the grant is read-only "
             "(GetSecretValue) and limited to that name prefix (the random ARN suffix needs the wildcard).",
+        )
+
+    def connect_starter(self, function: lambda_.Function) -> None:
+        """Let ``function`` start order executions and read their results (``POST /api/bot/order``):
+        the state machine's ARN in its environment, StartExecution on this machine only,
+        DescribeExecution on this machine's executions only."""
+        machine = self.state_machine
+        function.add_environment(Env.ORDER_STATE_MACHINE_ARN.value, machine.state_machine_arn)
+        function.add_to_role_policy(
+            iam.PolicyStatement(actions=["states:StartExecution"], resources=[machine.state_machine_arn])
+        )
+        executions = Stack.of(self).format_arn(
+            service="states",
+            resource="execution",
+            resource_name=f"{machine.state_machine_name}:*",
+            arn_format=ArnFormat.COLON_RESOURCE_NAME,
+        )
+        function.add_to_role_policy(
+            iam.PolicyStatement(actions=["states:DescribeExecution"], resources=[executions])
+        )
+        role = function.role
+        assert role is not None
+        acknowledge(
+            role,
+            "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:"
+            f"<{ORDER_STATE_MACHINE_LOGICAL_ID}.Name>:*]",
+            "Execution ARNs are named by order intent ids created at run time; the grant is "
+            "DescribeExecution only, limited to the order state machine's own executions.",
         )
 
     @property

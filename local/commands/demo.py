@@ -27,6 +27,9 @@ from local.cli import CliError
 DEFAULT_PORT = 8000
 REFRESH_SECONDS = 2.0
 DEMO_POLL_INTERVAL_SECONDS = 5.0
+DEMO_USER = "demo"
+"""The demo's one user (send it as the X-Inplay-Local-User header); its Kalshi account is on the
+local simulator, so nothing in the demo can reach a real exchange."""
 """The demo polls the replay a little faster than production (8 s) so changes show quickly."""
 
 
@@ -100,6 +103,8 @@ def run(args: argparse.Namespace) -> int:
     from local.cloud import LocalCloud
     from local.cloud.errors import LocalCloudError
     from local.espn_replay import ReplayServer, demo_scenario
+    from local.kalshi_sim import KalshiSimulator, SimServer
+    from local.kalshi_sim.demo import setup_demo
 
     # Metrics are disabled locally (no CloudWatch); powertools would warn about it on every cold start.
     warnings.filterwarnings("ignore", "No application metrics to publish", UserWarning)
@@ -116,8 +121,16 @@ def run(args: argparse.Namespace) -> int:
             raise CliError(str(exc), code=1) from exc
         replay = ReplayServer(demo_scenario(seed=args.seed), speed=args.speed)
         replay.start()
+        sim = KalshiSimulator(seed=args.seed)
+        exchange = setup_demo(sim)
+        kalshi = SimServer(sim)
+        kalshi.start()
         overrides = {
             Env.ESPN_BASE_URL.value: replay.base_url,
+            # Orders go to the local Kalshi simulator, never to a real exchange.
+            Env.KALSHI_BASE_URL.value: kalshi.base_url,
+            # The local-only user header stands in for sign-in (the deployed stack refuses it).
+            Env.LOCAL_AUTH.value: "true",
             Env.POLL_INTERVAL_SECONDS.value: str(DEMO_POLL_INTERVAL_SECONDS),
             # Keep the terminal readable: handler logs at WARNING, no EMF metric blobs.
             Env.LOG_LEVEL.value: "WARNING",
@@ -133,20 +146,51 @@ def run(args: argparse.Namespace) -> int:
             try:
                 cloud.start()
                 point_webhook_secret(cloud.provisioned, webhook)
+                _store_kalshi_credentials(exchange.credentials)
             except (LocalCloudError, OSError) as exc:
                 hint = f" (is port {args.port} in use? pass --port)" if isinstance(exc, OSError) else ""
                 raise CliError(f"the local cloud did not start: {exc}{hint}", code=1) from exc
             where = "your Discord webhook" if args.discord_webhook else "printed here as ALERT lines"
             _banner(out, cloud, replay.base_url, where)
+            _orders_hint(out, cloud.api_url, kalshi.base_url, exchange.games[0].home_ticker)
             _announce(cloud.provisioned)
             _live_log(out, cloud.api_url, stop, args.duration)
         finally:
             cloud.stop()
             replay.stop()
+            kalshi.stop()
             if stop_sink is not None:
                 stop_sink()
     _say(out, "stopped")
     return 0
+
+
+def _store_kalshi_credentials(credentials: Any) -> None:
+    """The demo user's Kalshi key, where the order worker looks for a user's credentials."""
+    import json
+
+    import boto3
+
+    from inplay.config import KALSHI_SECRET_PREFIX
+
+    boto3.client("secretsmanager").create_secret(
+        Name=f"{KALSHI_SECRET_PREFIX}{DEMO_USER}",
+        SecretString=json.dumps(
+            {"key_id": credentials.key_id, "private_key_pem": credentials.private_key_pem.decode()}
+        ),
+    )
+
+
+def _orders_hint(out: IO[str], api_url: str, kalshi_url: str, ticker: str) -> None:
+    print(
+        f"  Kalshi sim  {kalshi_url}  (user {DEMO_USER!r}, paper account on the simulator)\n"
+        f"  try an order:\n"
+        f"    curl -s {api_url}/bot/order -H 'X-Inplay-Local-User: {DEMO_USER}' \\\n"
+        f"      -H 'Content-Type: application/json' \\\n"
+        f'      -d \'{{"market_ticker": "{ticker}", "side": "yes", "price": "0.60", "count": "5"}}\'',
+        file=out,
+        flush=True,
+    )
 
 
 def _announce(stack: Any) -> None:
@@ -180,7 +224,7 @@ def _banner(out: IO[str], cloud: Any, espn_url: str, alerts: str) -> None:
     )
     started = f" in {startup:.1f} s" if startup is not None else ""
     lines = [
-        f"inplay demo: local cloud up{started} (paper only: no venue is connected)",
+        f"inplay demo: local cloud up{started} (paper: orders go to the local Kalshi simulator)",
         f"  games API   {api_url}/games       (try ?league=nba&state=in)",
         f"  health      {api_url}/health",
         f"  dashboard   {http_url}/           (served from frontend/dist once it is built)",

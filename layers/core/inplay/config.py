@@ -25,6 +25,7 @@ __all__ = [
     "FUNCTIONS",
     "ORDER_WORKER",
     "SECRET_ENVS",
+    "STATE_MACHINE_ENVS",
     "TOPIC_ENVS",
     "Access",
     "AlertingSettings",
@@ -67,6 +68,8 @@ class Env(StrEnum):
     DISCORD_TIMEOUT_SECONDS = "INPLAY_DISCORD_TIMEOUT_SECONDS"
     DISCORD_MAX_ATTEMPTS = "INPLAY_DISCORD_MAX_ATTEMPTS"
     DISCORD_MAX_RETRY_WAIT_SECONDS = "INPLAY_DISCORD_MAX_RETRY_WAIT_SECONDS"
+    ORDER_STATE_MACHINE_ARN = "INPLAY_ORDER_STATE_MACHINE_ARN"
+    LOCAL_AUTH = "INPLAY_LOCAL_AUTH"
     KALSHI_BASE_URL = "INPLAY_KALSHI_BASE_URL"
     KALSHI_SECRET_PREFIX = "INPLAY_KALSHI_SECRET_PREFIX"
     KALSHI_TIMEOUT_SECONDS = "INPLAY_KALSHI_TIMEOUT_SECONDS"
@@ -83,6 +86,9 @@ SECRET_ENVS: Final = frozenset({Env.DISCORD_WEBHOOK_SECRET})
 """Variables that carry a Secrets Manager secret ARN; a function reading one must list it in
 ``FunctionSpec.secrets`` (``infra/`` then grants ``secretsmanager:GetSecretValue`` on that secret only)."""
 TOPIC_ENVS: Final = frozenset({Env.ALERTS_TOPIC_ARN})
+STATE_MACHINE_ENVS: Final = frozenset({Env.ORDER_STATE_MACHINE_ARN})
+"""Variables naming a state machine. The state machines are built after the functions (they invoke
+them), so infra sets these once the machine exists, with start/describe grants on it alone."""
 """Variables that carry an SNS topic ARN; a function publishing to one must list it in
 ``FunctionSpec.topics`` (``infra/`` then grants ``sns:Publish`` on that topic and use of its key)."""
 
@@ -135,6 +141,10 @@ class ApiSettings(ObservabilitySettings):
     """``api``: the REST API behind API Gateway."""
 
     games_table: Annotated[str, Field(alias=Env.GAMES_TABLE, min_length=1)]
+    order_state_machine_arn: Annotated[str, Field(alias=Env.ORDER_STATE_MACHINE_ARN, min_length=1)]
+    local_auth: Annotated[bool, Field(alias=Env.LOCAL_AUTH)] = False
+    """Accept the local-only ``X-Inplay-Local-User`` header. Only the local cloud turns this on; the
+    deployed stack leaves it false, so the header is refused until sign-in exists."""
 
 
 class AlertingSettings(_Settings):
