@@ -11,6 +11,7 @@ in polls (max wait 30 s / poll 10 s = 3 checks).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 import uuid
@@ -308,8 +309,11 @@ def running_venue(seed: int = 11) -> Iterator[Venue]:
 
 
 @contextmanager
-def running_harness(template_path: Path, tmp_path: Path) -> Iterator[Harness]:
-    with running_venue() as venue, local_mock_aws(), instant_waits(), AlertSink() as sink:
+def running_harness(template_path: Path, tmp_path: Path, *, instant: bool = True) -> Iterator[Harness]:
+    """The stack provisioned under moto against a running Kalshi simulator. ``instant=False`` keeps
+    the workflow's Wait states real (the benchmark measures fill detection with them)."""
+    waits = instant_waits() if instant else contextlib.nullcontext()
+    with running_venue() as venue, local_mock_aws(), waits, AlertSink() as sink:
         overrides = {
             Env.KALSHI_BASE_URL.value: venue.server.base_url,
             Env.KALSHI_RECOVERY_LAG_SECONDS.value: "0.2",
