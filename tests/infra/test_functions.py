@@ -8,7 +8,7 @@ import pytest
 
 from infra.constants import EXTRA_ENVIRONMENT, FUNCTION_METADATA_KEY, function_logical_id
 from infra.wiring import settings_aliases
-from inplay.config import FUNCTIONS, SECRET_ENVS, TOPIC_ENVS, FunctionSpec, load_settings
+from inplay.config import FUNCTIONS, SECRET_ENVS, STATE_MACHINE_ENVS, TOPIC_ENVS, FunctionSpec, load_settings
 from inplay.store.schema import TABLES
 from tests.infra.helpers import of_type, ref_target
 
@@ -57,9 +57,11 @@ def test_environment_is_exactly_the_settings_model(resources: dict[str, Any], sp
     env = _function(resources, spec)["Environment"]["Variables"]
     assert set(env) == set(settings_aliases(spec)) | set(EXTRA_ENVIRONMENT)
     tables = {table.env.value: table.logical_id for table in TABLES}
-    arn_types = {e.value: "AWS::SecretsManager::Secret" for e in SECRET_ENVS} | {
-        e.value: "AWS::SNS::Topic" for e in TOPIC_ENVS
-    }
+    arn_types = (
+        {e.value: "AWS::SecretsManager::Secret" for e in SECRET_ENVS}
+        | {e.value: "AWS::SNS::Topic" for e in TOPIC_ENVS}
+        | {e.value: "AWS::StepFunctions::StateMachine" for e in STATE_MACHINE_ENVS}
+    )
     for name, value in env.items():
         if name in tables:
             assert value == {"Ref": tables[name]}, name

@@ -27,7 +27,7 @@ def _cold_notifier() -> Iterator[None]:
 @pytest.fixture
 def stack(template_path) -> Iterator[ProvisionedStack]:
     with local_mock_aws():
-        provisioned = provision(load_template(template_path))
+        provisioned = provision(load_template(template_path), asset_dir=template_path.parent)
         restore = apply_environment(provisioned.environment)  # one process, one env (as LocalCloud)
         try:
             yield provisioned

@@ -63,7 +63,9 @@ def stack(template_path, replay) -> Iterator[ProvisionedStack]:
         "POWERTOOLS_METRICS_DISABLED": "true",
     }
     with local_mock_aws():
-        stack = provision(load_template(template_path), env_overrides=overrides)
+        stack = provision(
+            load_template(template_path), env_overrides=overrides, asset_dir=template_path.parent
+        )
         restore = apply_environment(stack.environment)  # as LocalCloud does: one process, one env
         try:
             yield stack

@@ -33,4 +33,4 @@ def atomic_moto() -> None:
 @pytest.fixture
 def stack(template_path) -> Iterator[ProvisionedStack]:
     with local_mock_aws(patch_lambda=False):
-        yield provision(load_template(template_path))
+        yield provision(load_template(template_path), asset_dir=template_path.parent)

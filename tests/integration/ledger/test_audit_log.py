@@ -233,7 +233,9 @@ def test_cli_reaches_the_local_cloud_through_aws_endpoint_url(template_path, cap
     from local.cloud.provisioner import load_template, provision
 
     with MotoRuntime() as runtime:
-        stack = provision(load_template(template_path), endpoint_url=runtime.url)
+        stack = provision(
+            load_template(template_path), endpoint_url=runtime.url, asset_dir=template_path.parent
+        )
         name = stack.table("AuditTable").name
         DynamoAuditLog(name).append("user-1", AuditKind.MODE_CHANGE, {"mode": "live", "confirmed": True})
         code, out, _ = verify_cli(capsys, "--user", "user-1", "--table", name)
