@@ -1016,6 +1016,13 @@ class _Provisioner:
                 self.skipped[index] = SkippedResource(logical_id, entry.type, reason)
 
 
+def provision_file(path: Path, **options: Any) -> ProvisionedStack:
+    """:func:`provision` a synthesized template file, with its cloud assembly directory (where CDK
+    put the assets a template refers to, such as state-machine definitions) found beside it."""
+    options.setdefault("asset_dir", path.parent)
+    return provision(load_template(path), **options)
+
+
 def provision(
     template: Mapping[str, Any],
     *,

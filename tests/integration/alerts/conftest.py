@@ -11,7 +11,7 @@ from infra.constants import ALERTS_TOPIC_LOGICAL_ID
 from local.alerts_sink import AlertSink, point_webhook_secret
 from local.cloud.lambda_patch import apply_environment
 from local.cloud.moto_runtime import local_mock_aws
-from local.cloud.provisioner import ProvisionedStack, load_template, provision
+from local.cloud.provisioner import ProvisionedStack, provision_file
 
 
 @pytest.fixture(autouse=True)
@@ -27,7 +27,7 @@ def _cold_notifier() -> Iterator[None]:
 @pytest.fixture
 def stack(template_path) -> Iterator[ProvisionedStack]:
     with local_mock_aws():
-        provisioned = provision(load_template(template_path), asset_dir=template_path.parent)
+        provisioned = provision_file(template_path)
         restore = apply_environment(provisioned.environment)  # one process, one env (as LocalCloud)
         try:
             yield provisioned

@@ -17,7 +17,7 @@ from inplay.sports.models import League
 from local.cloud.events import load_event, rest_proxy_event
 from local.cloud.lambda_patch import apply_environment
 from local.cloud.moto_runtime import local_mock_aws
-from local.cloud.provisioner import ProvisionedStack, load_template, provision
+from local.cloud.provisioner import ProvisionedStack, provision_file
 from local.espn_replay import GameSpec, ReplayServer, Scenario
 from local.espn_replay.scenario import FINISHED
 
@@ -63,9 +63,7 @@ def stack(template_path, replay) -> Iterator[ProvisionedStack]:
         "POWERTOOLS_METRICS_DISABLED": "true",
     }
     with local_mock_aws():
-        stack = provision(
-            load_template(template_path), env_overrides=overrides, asset_dir=template_path.parent
-        )
+        stack = provision_file(template_path, env_overrides=overrides)
         restore = apply_environment(stack.environment)  # as LocalCloud does: one process, one env
         try:
             yield stack

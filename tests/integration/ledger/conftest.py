@@ -10,7 +10,7 @@ from inplay.audit import store as audit_store
 from inplay.store import intents as intent_store
 from local.cloud import ddb_atomic
 from local.cloud.moto_runtime import local_mock_aws
-from local.cloud.provisioner import ProvisionedStack, load_template, provision
+from local.cloud.provisioner import ProvisionedStack, provision_file
 
 
 @pytest.fixture(autouse=True)
@@ -33,4 +33,4 @@ def atomic_moto() -> None:
 @pytest.fixture
 def stack(template_path) -> Iterator[ProvisionedStack]:
     with local_mock_aws(patch_lambda=False):
-        yield provision(load_template(template_path), asset_dir=template_path.parent)
+        yield provision_file(template_path)

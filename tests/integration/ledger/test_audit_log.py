@@ -20,7 +20,7 @@ from inplay.audit import (
     record_hash,
 )
 from inplay.config import Env
-from local.cloud.provisioner import ProvisionedStack
+from local.cloud.provisioner import ProvisionedStack, provision_file
 from local.commands import audit as audit_command
 from tests.unit.orders.contract import make_intent, run_threads
 
@@ -230,12 +230,9 @@ def test_cli_usage_and_read_errors(stack: ProvisionedStack, capsys, monkeypatch)
 def test_cli_reaches_the_local_cloud_through_aws_endpoint_url(template_path, capsys) -> None:
     """As a user would run it against ``make demo``: the endpoint comes from ``AWS_ENDPOINT_URL``."""
     from local.cloud.moto_runtime import MotoRuntime
-    from local.cloud.provisioner import load_template, provision
 
     with MotoRuntime() as runtime:
-        stack = provision(
-            load_template(template_path), endpoint_url=runtime.url, asset_dir=template_path.parent
-        )
+        stack = provision_file(template_path, endpoint_url=runtime.url)
         name = stack.table("AuditTable").name
         DynamoAuditLog(name).append("user-1", AuditKind.MODE_CHANGE, {"mode": "live", "confirmed": True})
         code, out, _ = verify_cli(capsys, "--user", "user-1", "--table", name)

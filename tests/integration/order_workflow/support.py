@@ -41,7 +41,7 @@ from inplay.venues.kalshi import KalshiClient, KalshiCredentials
 from local.alerts_sink import AlertSink, point_webhook_secret
 from local.cloud.lambda_patch import apply_environment
 from local.cloud.moto_runtime import local_mock_aws
-from local.cloud.provisioner import ProvisionedStack, load_template, provision
+from local.cloud.provisioner import ProvisionedStack, provision_file
 from local.cloud.testing import instant_waits, wait_for_execution
 from local.kalshi_sim import KalshiSimulator, MakerConfig, SimServer, Team
 from local.kalshi_sim.simulator import GameMarkets, SimCredentials
@@ -322,9 +322,7 @@ def running_harness(template_path: Path, tmp_path: Path, *, instant: bool = True
             Env.KALSHI_TIMEOUT_SECONDS.value: "5",
             "POWERTOOLS_METRICS_DISABLED": "true",
         }
-        stack = provision(
-            load_template(template_path), env_overrides=overrides, asset_dir=template_path.parent
-        )
+        stack = provision_file(template_path, env_overrides=overrides)
         restore = apply_environment(stack.environment)
         try:
             point_webhook_secret(stack, sink.url)

@@ -161,12 +161,29 @@ class _Model(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
+class _YesTerms:
+    """The same order or fill in YES-book terms (``+1`` buys YES, ``-1`` sells it, at the YES
+    price), so intents, orders and fills on either side compare directly."""
+
+    side: OutcomeSide
+    action: Action
+    price: Decimal
+
+    @property
+    def yes_direction(self) -> int:
+        return to_yes_terms(self.side, self.action, self.price)[0]
+
+    @property
+    def yes_price(self) -> Decimal:
+        return to_yes_terms(self.side, self.action, self.price)[1]
+
+
 def _check_probability_price(price: Decimal, what: str = "price") -> None:
     if not ZERO < price < ONE:
         raise ValueError(f"{what} must be strictly between 0 and 1 dollars, got {price}")
 
 
-class OrderIntent(_Model):
+class OrderIntent(_YesTerms, _Model):
     """What a trader wants: buy or sell ``count`` contracts of ``side`` at limit ``price``.
 
     ``price`` is the limit price of ``side`` (a NO intent carries the NO price). ``client_order_id``
@@ -197,16 +214,8 @@ class OrderIntent(_Model):
             )
         return self
 
-    @property
-    def yes_direction(self) -> int:
-        return to_yes_terms(self.side, self.action, self.price)[0]
 
-    @property
-    def yes_price(self) -> Decimal:
-        return to_yes_terms(self.side, self.action, self.price)[1]
-
-
-class Order(_Model):
+class Order(_YesTerms, _Model):
     """An order as the venue reports it, in the trader terms of ``side``.
 
     ``price`` and ``average_fill_price`` are prices of ``side``. When a venue cannot tell which
@@ -229,14 +238,6 @@ class Order(_Model):
     created_time: UtcDatetime | None = None
     updated_time: UtcDatetime | None = None
     expiration_time: UtcDatetime | None = None
-
-    @property
-    def yes_direction(self) -> int:
-        return to_yes_terms(self.side, self.action, self.price)[0]
-
-    @property
-    def yes_price(self) -> Decimal:
-        return to_yes_terms(self.side, self.action, self.price)[1]
 
 
 class OrderAck(_Model):
@@ -268,7 +269,7 @@ class CancelAck(_Model):
     venue_time: UtcDatetime | None = None
 
 
-class Fill(_Model):
+class Fill(_YesTerms, _Model):
     fill_id: str = Field(min_length=1)
     order_id: str
     market_ticker: str
@@ -279,14 +280,6 @@ class Fill(_Model):
     fee: Dollars
     is_taker: bool
     created_time: UtcDatetime | None = None
-
-    @property
-    def yes_direction(self) -> int:
-        return to_yes_terms(self.side, self.action, self.price)[0]
-
-    @property
-    def yes_price(self) -> Decimal:
-        return to_yes_terms(self.side, self.action, self.price)[1]
 
 
 class Position(_Model):
