@@ -312,6 +312,7 @@ class _Game:
             self.add(offense, type_id, type_text, text, before=before, yards=yards)
             return
         if self.down == 4:
+            self.distance -= yards  # the spot after the play, before the other team takes over
             self.add(offense, type_id, type_text, f"{text}, turnover on downs", before=before, yards=yards)
             self.change_possession("DOWNS", 100 - self.ball_on)
             return

@@ -276,3 +276,10 @@ def test_lines_and_moneylines() -> None:
     assert line.spread == -4.0
     assert line.home_moneyline < 0 < line.away_moneyline
     assert make_line(-2.2, 12.0, 45.0).spread == 2.0
+
+
+def test_a_turnover_on_downs_near_the_goal_line_keeps_a_real_spot() -> None:
+    # Seed 734 (found by hypothesis): a failed 4th down at the 6 used to report 4th-and-7 at the 94.
+    _, script = make_game(League.COLLEGE_FOOTBALL, 734)
+    spots = [p.spot_after for p in script.plays if p.spot_after is not None and p.spot_after.down > 0]
+    assert all(1 <= spot.distance <= 100 - spot.yard_line for spot in spots)
