@@ -30,6 +30,7 @@ from pynamodb.expressions.condition import Condition
 from pynamodb.models import Model
 
 from inplay.audit.chain import AuditKind, AuditRecord, VerifyResult, canonical_json, chain_next, verify_chain
+from inplay.store.pynamo import bind
 
 __all__ = [
     "AuditAppendOnlyError",
@@ -148,8 +149,7 @@ class _AuditItem(Model):
 
 @cache
 def _model_for(table_name: str, host: str | None) -> type[_AuditItem]:
-    meta = type("Meta", (), {"table_name": table_name, "host": host})
-    return type(f"AuditItem_{table_name}", (_AuditItem,), {"Meta": meta, "__module__": __name__})
+    return bind(_AuditItem, table_name, host)
 
 
 def _to_record(item: _AuditItem) -> AuditRecord:

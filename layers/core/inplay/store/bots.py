@@ -27,6 +27,7 @@ from pynamodb.models import Model
 from inplay.orders.workflow import BotConfig, ExecutionPolicy
 from inplay.risk.kill_switch import KILL_SWITCH_SK, KillSwitch, KillSwitchState
 from inplay.risk.limits import PreTradeLimits
+from inplay.store.pynamo import bind
 
 __all__ = ["BotControls", "DynamoBotControls", "InvalidBotSettings", "bot_sk", "config_from_settings"]
 
@@ -81,8 +82,7 @@ class _BotItem(Model):
 
 @cache
 def _model_for(table_name: str, host: str | None) -> type[_BotItem]:
-    meta = type("Meta", (), {"table_name": table_name, "host": host})
-    return type(f"BotItem_{table_name}", (_BotItem,), {"Meta": meta, "__module__": __name__})
+    return bind(_BotItem, table_name, host)
 
 
 _LIMIT_KEYS = frozenset(PreTradeLimits.model_fields)

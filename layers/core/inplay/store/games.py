@@ -21,6 +21,7 @@ from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
 from inplay.sports.models import GameState, League, Phase
+from inplay.store.pynamo import bind
 from inplay.store.schema import GAMES
 
 __all__ = ["FEED_EVENT_ID", "FeedHeartbeat", "GamesRepository", "GamesStore", "StoredGame", "fingerprint"]
@@ -103,8 +104,7 @@ class _GameItem(Model):
 
 @cache
 def _model_for(table_name: str, host: str | None) -> type[_GameItem]:
-    meta = type("Meta", (), {"table_name": table_name, "host": host})
-    return type(f"GameItem_{table_name}", (_GameItem,), {"Meta": meta, "__module__": __name__})
+    return bind(_GameItem, table_name, host)
 
 
 def _iso(moment: datetime) -> str:

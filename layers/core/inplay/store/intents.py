@@ -19,13 +19,11 @@ from functools import cache
 from typing import Any
 
 from pynamodb.attributes import (
-    Attribute,
     BooleanAttribute,
     NumberAttribute,
     UnicodeAttribute,
     UTCDateTimeAttribute,
 )
-from pynamodb.constants import NUMBER
 from pynamodb.exceptions import PutError, UpdateError
 from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action as UpdateAction
@@ -43,23 +41,12 @@ from inplay.orders.intents import (
     check_creatable,
     validate_transition_request,
 )
+from inplay.store.pynamo import DecimalNumber, bind
 from inplay.store.schema import INTENTS
 
 __all__ = ["DynamoIntentLedger"]
 
 _CONDITIONAL_FAILED = "ConditionalCheckFailedException"
-
-
-class _DecimalNumber(Attribute[Decimal]):
-    """A DynamoDB Number read and written as an exact ``Decimal`` (PynamoDB's own goes via float)."""
-
-    attr_type = NUMBER
-
-    def serialize(self, value: Decimal) -> str:
-        return str(value)
-
-    def deserialize(self, value: str) -> Decimal:
-        return Decimal(value)
 
 
 class _ByUser(GlobalSecondaryIndex["_IntentItem"]):  # type: ignore[no-untyped-call]
@@ -94,7 +81,7 @@ class _IntentItem(Model):
     side = UnicodeAttribute()
     action = UnicodeAttribute()
     price = UnicodeAttribute()
-    order_count = _DecimalNumber(attr_name="count")  # ``count`` would shadow Model.count()
+    order_count = DecimalNumber(attr_name="count")  # ``count`` would shadow Model.count()
     time_in_force = UnicodeAttribute()
     post_only = BooleanAttribute(default=False)
     reduce_only = BooleanAttribute(default=False)
@@ -108,7 +95,7 @@ class _IntentItem(Model):
     decision_bucket = UTCDateTimeAttribute()
     signal_meta = UnicodeAttribute(null=True)
     venue_order_id = UnicodeAttribute(null=True)
-    filled_count = _DecimalNumber()
+    filled_count = DecimalNumber()
     average_fill_price = UnicodeAttribute(null=True)
     fees = UnicodeAttribute()
     error_code = UnicodeAttribute(null=True)
@@ -121,8 +108,7 @@ class _IntentItem(Model):
 
 @cache
 def _model_for(table_name: str, host: str | None) -> type[_IntentItem]:
-    meta = type("Meta", (), {"table_name": table_name, "host": host})
-    return type(f"IntentItem_{table_name}", (_IntentItem,), {"Meta": meta, "__module__": __name__})
+    return bind(_IntentItem, table_name, host)
 
 
 def _to_item(model: type[_IntentItem], intent: IntentRecord) -> _IntentItem:

@@ -19,14 +19,12 @@ from functools import cache
 from typing import Any, Final, Protocol
 
 from pynamodb.attributes import (
-    Attribute,
     BooleanAttribute,
     NumberAttribute,
     UnicodeAttribute,
     UTCDateTimeAttribute,
 )
 from pynamodb.connection import Connection
-from pynamodb.constants import NUMBER
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
@@ -35,6 +33,7 @@ from pynamodb.transactions import TransactWrite
 from inplay.money import format_dollars
 from inplay.orders.fills import FillRecord, PositionState, apply_fill, position_id_for
 from inplay.orders.intents import TradingMode
+from inplay.store.pynamo import DecimalNumber
 from inplay.store.schema import FILLS, POSITIONS
 
 __all__ = ["DynamoTradeStore", "RecordedFill", "TradeContentionError", "TradeStore"]
@@ -65,16 +64,6 @@ class TradeStore(Protocol):
     def fill(self, user_id: str, fill_id: str) -> FillRecord | None: ...
 
 
-class _DecimalNumber(Attribute[Decimal]):
-    attr_type = NUMBER
-
-    def serialize(self, value: Decimal) -> str:
-        return str(value)
-
-    def deserialize(self, value: str) -> Decimal:
-        return Decimal(value)
-
-
 class _ByIntent(GlobalSecondaryIndex["_FillItem"]):  # type: ignore[no-untyped-call]
     class Meta:
         index_name = FILLS.gsis[0].name
@@ -101,7 +90,7 @@ class _FillItem(Model):
     side = UnicodeAttribute()
     action = UnicodeAttribute()
     price = UnicodeAttribute()
-    fill_count = _DecimalNumber(attr_name="count")
+    fill_count = DecimalNumber(attr_name="count")
     fee = UnicodeAttribute()
     is_taker = BooleanAttribute()
     yes_direction = NumberAttribute()
@@ -135,7 +124,7 @@ class _PositionItem(Model):
     venue = UnicodeAttribute()
     market_ticker = UnicodeAttribute()
     mode = UnicodeAttribute()
-    contracts = _DecimalNumber()
+    contracts = DecimalNumber()
     cost = UnicodeAttribute()
     realized_pnl = UnicodeAttribute()
     fees = UnicodeAttribute()
