@@ -23,10 +23,14 @@ from inplay.sports.models import League
 __all__ = [
     "DISCORD_NOTIFIER",
     "FUNCTIONS",
+    "FUNCTION_ENVS",
+    "KILL_SWITCH",
     "ORDER_WORKER",
+    "RECONCILER",
     "SECRET_ENVS",
     "STATE_MACHINE_ENVS",
     "TOPIC_ENVS",
+    "WATCHDOG",
     "Access",
     "AlertingSettings",
     "ApiSettings",
@@ -34,8 +38,13 @@ __all__ = [
     "Env",
     "FunctionSpec",
     "GamePollerSettings",
+    "KalshiSettings",
+    "KillSwitchSettings",
     "OrderWorkerSettings",
+    "ReconcilerSettings",
     "SettingsError",
+    "TradingTablesSettings",
+    "WatchdogSettings",
     "load_settings",
 ]
 
@@ -69,6 +78,11 @@ class Env(StrEnum):
     DISCORD_MAX_ATTEMPTS = "INPLAY_DISCORD_MAX_ATTEMPTS"
     DISCORD_MAX_RETRY_WAIT_SECONDS = "INPLAY_DISCORD_MAX_RETRY_WAIT_SECONDS"
     ORDER_STATE_MACHINE_ARN = "INPLAY_ORDER_STATE_MACHINE_ARN"
+    ORDER_BATCH_STATE_MACHINE_ARN = "INPLAY_ORDER_BATCH_STATE_MACHINE_ARN"
+    RECONCILER_FUNCTION = "INPLAY_RECONCILER_FUNCTION"
+    KILL_SWITCH_FUNCTION = "INPLAY_KILL_SWITCH_FUNCTION"
+    STALE_INTENT_SECONDS = "INPLAY_STALE_INTENT_SECONDS"
+    WATCHDOG_REPAGE_SECONDS = "INPLAY_WATCHDOG_REPAGE_SECONDS"
     LOCAL_AUTH = "INPLAY_LOCAL_AUTH"
     KALSHI_BASE_URL = "INPLAY_KALSHI_BASE_URL"
     KALSHI_SECRET_PREFIX = "INPLAY_KALSHI_SECRET_PREFIX"
@@ -86,11 +100,14 @@ SECRET_ENVS: Final = frozenset({Env.DISCORD_WEBHOOK_SECRET})
 """Variables that carry a Secrets Manager secret ARN; a function reading one must list it in
 ``FunctionSpec.secrets`` (``infra/`` then grants ``secretsmanager:GetSecretValue`` on that secret only)."""
 TOPIC_ENVS: Final = frozenset({Env.ALERTS_TOPIC_ARN})
-STATE_MACHINE_ENVS: Final = frozenset({Env.ORDER_STATE_MACHINE_ARN})
-"""Variables naming a state machine. The state machines are built after the functions (they invoke
-them), so infra sets these once the machine exists, with start/describe grants on it alone."""
 """Variables that carry an SNS topic ARN; a function publishing to one must list it in
 ``FunctionSpec.topics`` (``infra/`` then grants ``sns:Publish`` on that topic and use of its key)."""
+STATE_MACHINE_ENVS: Final = frozenset({Env.ORDER_STATE_MACHINE_ARN, Env.ORDER_BATCH_STATE_MACHINE_ARN})
+"""Variables naming a state machine. The state machines are built after the functions (they invoke
+them), so infra sets these once the machine exists, with start/describe grants on it alone."""
+FUNCTION_ENVS: Final = {Env.RECONCILER_FUNCTION: "reconciler", Env.KILL_SWITCH_FUNCTION: "kill_switch"}
+"""Variables naming another function (by its ``FunctionSpec.name``); a function listing one in
+``FunctionSpec.invokes`` gets ``lambda:InvokeFunction`` on that function alone."""
 
 ALL_LEAGUES: Final = tuple(League)
 ESPN_BASE_URL: Final = "https://site.api.espn.com/apis/site/v2/sports"
@@ -113,6 +130,8 @@ class GamePollerSettings(ObservabilitySettings):
     """``game_poller``: ESPN → games table, repeating inside its minute while games are live."""
 
     games_table: Annotated[str, Field(alias=Env.GAMES_TABLE, min_length=1)]
+    risk_table: Annotated[str, Field(alias=Env.RISK_TABLE, min_length=1)]
+    """Where the poller's heartbeat goes (the watchdog reads it)."""
     espn_base_url: Annotated[str, Field(alias=Env.ESPN_BASE_URL)] = ESPN_BASE_URL
     leagues: Annotated[tuple[League, ...], Field(alias=Env.LEAGUES)] = ALL_LEAGUES
     poll_interval_seconds: Annotated[float, Field(alias=Env.POLL_INTERVAL_SECONDS, gt=0, le=60)] = 8.0
@@ -137,21 +156,26 @@ class GamePollerSettings(ObservabilitySettings):
         return value
 
 
-class ApiSettings(ObservabilitySettings):
-    """``api``: the REST API behind API Gateway."""
-
-    games_table: Annotated[str, Field(alias=Env.GAMES_TABLE, min_length=1)]
-    order_state_machine_arn: Annotated[str, Field(alias=Env.ORDER_STATE_MACHINE_ARN, min_length=1)]
-    local_auth: Annotated[bool, Field(alias=Env.LOCAL_AUTH)] = False
-    """Accept the local-only ``X-Inplay-Local-User`` header. Only the local cloud turns this on; the
-    deployed stack leaves it false, so the header is refused until sign-in exists."""
-
-
 class AlertingSettings(_Settings):
     """Mix into the settings of a function that publishes alerts (and add
     ``topics=frozenset({Env.ALERTS_TOPIC_ARN})`` to its ``FunctionSpec``)."""
 
     alerts_topic_arn: Annotated[str, Field(alias=Env.ALERTS_TOPIC_ARN, min_length=1)]
+
+
+class ApiSettings(ObservabilitySettings, AlertingSettings):
+    """``api``: the REST API behind API Gateway."""
+
+    games_table: Annotated[str, Field(alias=Env.GAMES_TABLE, min_length=1)]
+    bots_table: Annotated[str, Field(alias=Env.BOTS_TABLE, min_length=1)]
+    risk_table: Annotated[str, Field(alias=Env.RISK_TABLE, min_length=1)]
+    audit_table: Annotated[str, Field(alias=Env.AUDIT_TABLE, min_length=1)]
+    order_state_machine_arn: Annotated[str, Field(alias=Env.ORDER_STATE_MACHINE_ARN, min_length=1)]
+    reconciler_function: Annotated[str, Field(alias=Env.RECONCILER_FUNCTION, min_length=1)]
+    kill_switch_function: Annotated[str, Field(alias=Env.KILL_SWITCH_FUNCTION, min_length=1)]
+    local_auth: Annotated[bool, Field(alias=Env.LOCAL_AUTH)] = False
+    """Accept the local-only ``X-Inplay-Local-User`` header. Only the local cloud turns this on; the
+    deployed stack leaves it false, so the header is refused until sign-in exists."""
 
 
 class DiscordNotifierSettings(ObservabilitySettings):
@@ -180,15 +204,9 @@ KALSHI_SECRET_PREFIX: Final = "inplay/kalshi/"
 """Per-user Kalshi credentials live in the secret ``<prefix><user_id>``: ``{"key_id", "private_key_pem"}``."""
 
 
-class OrderWorkerSettings(ObservabilitySettings, AlertingSettings):
-    """``order_worker``: every step of the order workflow (Step Functions tasks)."""
+class KalshiSettings(_Settings):
+    """Mix into the settings of a function that talks to Kalshi for users (credentials per user)."""
 
-    bots_table: Annotated[str, Field(alias=Env.BOTS_TABLE, min_length=1)]
-    intents_table: Annotated[str, Field(alias=Env.INTENTS_TABLE, min_length=1)]
-    fills_table: Annotated[str, Field(alias=Env.FILLS_TABLE, min_length=1)]
-    positions_table: Annotated[str, Field(alias=Env.POSITIONS_TABLE, min_length=1)]
-    audit_table: Annotated[str, Field(alias=Env.AUDIT_TABLE, min_length=1)]
-    idempotency_table: Annotated[str, Field(alias=Env.IDEMPOTENCY_TABLE, min_length=1)]
     kalshi_base_url: Annotated[str, Field(alias=Env.KALSHI_BASE_URL, pattern=r"^https?://")] = (
         KALSHI_DEMO_BASE_URL
     )
@@ -207,6 +225,46 @@ class OrderWorkerSettings(ObservabilitySettings, AlertingSettings):
         float, Field(alias=Env.KALSHI_RECOVERY_MAX_WAIT_SECONDS, ge=0, le=30)
     ] = 15.0
     """How long one placement looks for an order whose response was lost before it is UNKNOWN."""
+
+
+class TradingTablesSettings(_Settings):
+    """The tables of the order flow: intents, fills, positions, the audit trail, the bots table."""
+
+    bots_table: Annotated[str, Field(alias=Env.BOTS_TABLE, min_length=1)]
+    intents_table: Annotated[str, Field(alias=Env.INTENTS_TABLE, min_length=1)]
+    fills_table: Annotated[str, Field(alias=Env.FILLS_TABLE, min_length=1)]
+    positions_table: Annotated[str, Field(alias=Env.POSITIONS_TABLE, min_length=1)]
+    audit_table: Annotated[str, Field(alias=Env.AUDIT_TABLE, min_length=1)]
+    idempotency_table: Annotated[str, Field(alias=Env.IDEMPOTENCY_TABLE, min_length=1)]
+    risk_table: Annotated[str, Field(alias=Env.RISK_TABLE, min_length=1)]
+
+
+class OrderWorkerSettings(ObservabilitySettings, AlertingSettings, TradingTablesSettings, KalshiSettings):
+    """``order_worker``: every step of the order workflow (Step Functions tasks)."""
+
+
+class ReconcilerSettings(ObservabilitySettings, AlertingSettings, TradingTablesSettings, KalshiSettings):
+    """``reconciler``: venue orders, fills and positions against the store, per user."""
+
+    stale_intent_seconds: Annotated[int, Field(alias=Env.STALE_INTENT_SECONDS, ge=60, le=86_400)] = 600
+    """A non-terminal intent untouched this long has lost its workflow: settle it from the venue."""
+
+
+class KillSwitchSettings(ObservabilitySettings, AlertingSettings, TradingTablesSettings, KalshiSettings):
+    """``kill_switch``: evaluates every user's triggers, trips, cancels and flattens."""
+
+    games_table: Annotated[str, Field(alias=Env.GAMES_TABLE, min_length=1)]
+    order_batch_state_machine_arn: Annotated[
+        str, Field(alias=Env.ORDER_BATCH_STATE_MACHINE_ARN, min_length=1)
+    ]
+
+
+class WatchdogSettings(ObservabilitySettings, AlertingSettings):
+    """``watchdog``: pages when the poller, strategy or reconciler stops beating."""
+
+    risk_table: Annotated[str, Field(alias=Env.RISK_TABLE, min_length=1)]
+    repage_seconds: Annotated[int, Field(alias=Env.WATCHDOG_REPAGE_SECONDS, ge=60, le=86_400)] = 900
+    """While a component stays stale, page again this often (not every minute)."""
 
 
 def load_settings[S: _Settings](model: type[S], environ: Mapping[str, str] | None = None) -> S:
@@ -255,26 +313,41 @@ class FunctionSpec:
     """Variables (from :data:`SECRET_ENVS`) whose secret the function may read."""
     topics: frozenset[Env] = frozenset()
     """Variables (from :data:`TOPIC_ENVS`) whose SNS topic the function may publish to."""
+    streams: frozenset[Env] = frozenset()
+    """Tables (by their env var) whose DynamoDB stream invokes the function."""
+    invokes: frozenset[Env] = frozenset()
+    """Variables (from :data:`FUNCTION_ENVS`) naming functions this one may invoke."""
+    heartbeat_seconds: int | None = None
+    """The function records a heartbeat at least this often; the watchdog pages when it stops."""
 
 
 GAME_POLLER: Final = FunctionSpec(
     name="game_poller",
     settings=GamePollerSettings,
-    tables={Env.GAMES_TABLE: Access.READ_WRITE},
+    tables={Env.GAMES_TABLE: Access.READ_WRITE, Env.RISK_TABLE: Access.READ_WRITE},
     handler="game_poller.handler.handler",
     description="Polls ESPN scoreboards into the games table; repeats within its minute while games are live",
     # The poll window (56 s default) plus one slow pass over the live leagues must fit.
     timeout_seconds=75,
     memory_mb=256,
     schedule="rate(1 minute)",
+    heartbeat_seconds=60,
 )
 API: Final = FunctionSpec(
     name="api",
     settings=ApiSettings,
-    tables={Env.GAMES_TABLE: Access.READ},
+    tables={
+        Env.GAMES_TABLE: Access.READ,
+        Env.BOTS_TABLE: Access.READ_WRITE,
+        Env.RISK_TABLE: Access.READ,
+        Env.AUDIT_TABLE: Access.READ_WRITE,
+    },
+    topics=frozenset({Env.ALERTS_TOPIC_ARN}),
+    invokes=frozenset({Env.RECONCILER_FUNCTION, Env.KILL_SWITCH_FUNCTION}),
     handler="api.handler.handler",
-    description="REST API for the dashboard (health, games)",
-    timeout_seconds=15,
+    description="REST API for the dashboard (health, games, orders, kill switch, reconcile)",
+    # A manual reconcile waits for the reconciler (up to 25 s) before answering 202.
+    timeout_seconds=29,
     memory_mb=256,
 )
 DISCORD_NOTIFIER: Final = FunctionSpec(
@@ -298,6 +371,7 @@ ORDER_WORKER: Final = FunctionSpec(
         Env.POSITIONS_TABLE: Access.READ_WRITE,
         Env.AUDIT_TABLE: Access.READ_WRITE,
         Env.IDEMPOTENCY_TABLE: Access.READ_WRITE,
+        Env.RISK_TABLE: Access.READ_WRITE,
     },
     topics=frozenset({Env.ALERTS_TOPIC_ARN}),
     handler="order_worker.handler.handler",
@@ -306,4 +380,50 @@ ORDER_WORKER: Final = FunctionSpec(
     timeout_seconds=60,
     memory_mb=512,
 )
-FUNCTIONS: Final = (GAME_POLLER, API, DISCORD_NOTIFIER, ORDER_WORKER)
+_TRADING_TABLES: Final = {
+    Env.BOTS_TABLE: Access.READ_WRITE,
+    Env.INTENTS_TABLE: Access.READ_WRITE,
+    Env.FILLS_TABLE: Access.READ_WRITE,
+    Env.POSITIONS_TABLE: Access.READ_WRITE,
+    Env.AUDIT_TABLE: Access.READ_WRITE,
+    Env.IDEMPOTENCY_TABLE: Access.READ_WRITE,
+    Env.RISK_TABLE: Access.READ_WRITE,
+}
+RECONCILER: Final = FunctionSpec(
+    name="reconciler",
+    settings=ReconcilerSettings,
+    tables=_TRADING_TABLES,
+    topics=frozenset({Env.ALERTS_TOPIC_ARN}),
+    handler="reconciler.handler.handler",
+    description="Compares every user's venue orders, fills and positions with the store; settles and alerts",
+    # 1,000 positions and orders for one user reconcile in well under a minute; many users share it.
+    timeout_seconds=300,
+    memory_mb=512,
+    schedule="rate(5 minutes)",
+    heartbeat_seconds=300,
+)
+KILL_SWITCH: Final = FunctionSpec(
+    name="kill_switch",
+    settings=KillSwitchSettings,
+    tables={**_TRADING_TABLES, Env.GAMES_TABLE: Access.READ},
+    topics=frozenset({Env.ALERTS_TOPIC_ARN}),
+    streams=frozenset({Env.FILLS_TABLE}),
+    handler="kill_switch.handler.handler",
+    description="Evaluates kill-switch triggers every minute and after every fill; trips, cancels, flattens",
+    timeout_seconds=60,
+    memory_mb=512,
+    schedule="rate(1 minute)",
+    heartbeat_seconds=60,
+)
+WATCHDOG: Final = FunctionSpec(
+    name="watchdog",
+    settings=WatchdogSettings,
+    tables={Env.RISK_TABLE: Access.READ_WRITE},
+    topics=frozenset({Env.ALERTS_TOPIC_ARN}),
+    handler="watchdog.handler.handler",
+    description="Pages (critical alert) when the poller, strategy, reconciler or kill switch stops beating",
+    timeout_seconds=30,
+    memory_mb=256,
+    schedule="rate(1 minute)",
+)
+FUNCTIONS: Final = (GAME_POLLER, API, DISCORD_NOTIFIER, ORDER_WORKER, RECONCILER, KILL_SWITCH, WATCHDOG)

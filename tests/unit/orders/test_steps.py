@@ -90,6 +90,7 @@ class FakeVenue:
 class FakeControls:
     switch: KillSwitch = field(default_factory=KillSwitch)
     config: BotConfig | Exception = field(default_factory=BotConfig)
+    blocks: dict[str, str] = field(default_factory=dict)
 
     def kill_switch(self, user_id: str) -> KillSwitch:
         return self.switch
@@ -98,6 +99,9 @@ class FakeControls:
         if isinstance(self.config, Exception):
             raise self.config
         return self.config
+
+    def market_block(self, user_id: str, market_ticker: str) -> str | None:
+        return self.blocks.get(market_ticker)
 
 
 @dataclass

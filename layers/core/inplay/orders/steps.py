@@ -273,9 +273,26 @@ def reserve(state: WorkflowState, deps: OrderDeps) -> OrderProgress:
             "kill_switch",
             f"kill switch tripped: {switch.reason or 'no reason given'}",
         )
+    if not intent.reduce_only:
+        block = deps.controls.market_block(spec.user_id, intent.market_ticker)
+        if block is not None:
+            return _refuse(
+                deps,
+                progress,
+                intent,
+                state,
+                "market_blocked",
+                f"new entries on {intent.market_ticker} are blocked: {block}",
+            )
     if config is None:
         return _refuse(deps, progress, intent, state, "bot_settings_invalid", settings_problem or "")
-    breach = check_limits(config.limits, action=intent.action, price=intent.price, count=intent.count)
+    # A reduce-only order can only shrink a holding (the venue caps it at the position), so the
+    # per-order size and cost limits that guard new exposure do not stop a flatten.
+    breach = (
+        None
+        if intent.reduce_only
+        else check_limits(config.limits, action=intent.action, price=intent.price, count=intent.count)
+    )
     if breach is not None:
         return _refuse(deps, progress, intent, state, breach.code, breach.message)
     try:

@@ -4,11 +4,16 @@ Items (partition ``user_id``, sort ``sk``):
 
 - ``sk = "KILL_SWITCH"``: ``state`` (``ACTIVE``/``TRIPPED``), ``reason``, ``changed_at``. Absent =
   never tripped. A state this code does not know is read as TRIPPED (fail safe).
+  While TRIPPED also ``trigger``, ``values`` (map of strings), ``by`` and ``event_id``. Written only
+  by conditional updates (:meth:`DynamoBotControls.trip`, :meth:`DynamoBotControls.reset`).
 - ``sk = "BOT#<bot_id>"``: ``settings``, a map of strings (``max_contracts_per_order``,
   ``max_cost_per_order``, ``slippage_tolerance``, ``max_wait_seconds``, ``poll_seconds``,
   ``partial_fill_threshold``; other keys are ignored). Absent keys take the documented defaults.
+- ``sk = "SETTINGS"``: the user's own ``settings`` map (kill-switch thresholds …).
+- ``sk = "BLOCK#<market_ticker>"``: new entries on that market are refused (``reason``): the
+  reconciler found an order or position there that is not ours. Reduce-only orders still pass.
 
-Both are read with consistent reads: a trip blocks the very next order.
+All are read with consistent reads: a trip blocks the very next order.
 """
 
 from __future__ import annotations
@@ -17,11 +22,12 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from decimal import Decimal
 from functools import cache
-from typing import Any, Protocol
+from typing import Any, Final, Protocol
 
 from pydantic import ValidationError
 from pynamodb.attributes import Attribute, UnicodeAttribute, UTCDateTimeAttribute
 from pynamodb.constants import MAP
+from pynamodb.exceptions import UpdateError
 from pynamodb.models import Model
 
 from inplay.orders.workflow import BotConfig, ExecutionPolicy
@@ -45,9 +51,20 @@ class BotControls(Protocol):
         """The bot's limits and execution policy (defaults when it has none); consistent read."""
         ...
 
+    def market_block(self, user_id: str, market_ticker: str) -> str | None:
+        """Why new entries on this market are blocked for the user, or None; consistent read."""
+        ...
+
+
+SETTINGS_SK: Final = "SETTINGS"
+
 
 def bot_sk(bot_id: str) -> str:
     return f"BOT#{bot_id}"
+
+
+def block_sk(market_ticker: str) -> str:
+    return f"BLOCK#{market_ticker}"
 
 
 class _StringMap(Attribute[dict[str, str]]):
@@ -78,6 +95,10 @@ class _BotItem(Model):
     reason = UnicodeAttribute(null=True)
     changed_at = UTCDateTimeAttribute(null=True)
     settings = _StringMap(null=True)
+    trigger = UnicodeAttribute(null=True)
+    values = _StringMap(null=True)
+    by = UnicodeAttribute(null=True)
+    event_id = UnicodeAttribute(null=True)
 
 
 @cache
@@ -106,6 +127,11 @@ def config_from_settings(settings: Mapping[str, str] | None) -> BotConfig:
     return BotConfig(limits=limits, policy=policy)
 
 
+def _condition_failed(exc: UpdateError) -> bool:
+    cause = exc.cause_response_code if hasattr(exc, "cause_response_code") else None
+    return cause == "ConditionalCheckFailedException"
+
+
 class DynamoBotControls:
     """:class:`BotControls` on the bots table (plus the writes tests and operators need)."""
 
@@ -126,7 +152,99 @@ class DynamoBotControls:
             state = KillSwitchState(item.state)
         except ValueError:
             return KillSwitch(KillSwitchState.TRIPPED, reason=f"unreadable kill-switch state {item.state!r}")
-        return KillSwitch(state, reason=item.reason, changed_at=item.changed_at)
+        return KillSwitch(
+            state,
+            reason=item.reason,
+            changed_at=item.changed_at,
+            trigger=item.trigger,
+            values=dict(item.values or {}),
+            by=item.by,
+            event_id=item.event_id,
+        )
+
+    def trip(
+        self,
+        user_id: str,
+        *,
+        trigger: str,
+        reason: str,
+        values: Mapping[str, str],
+        by: str,
+        event_id: str,
+        at: datetime,
+    ) -> KillSwitch | None:
+        model = self._model
+        condition = model.state.does_not_exist() | (model.state == KillSwitchState.ACTIVE.value)
+        try:
+            model(user_id, KILL_SWITCH_SK).update(
+                actions=[
+                    model.state.set(KillSwitchState.TRIPPED.value),
+                    model.reason.set(reason[:500] or trigger),
+                    model.changed_at.set(at.astimezone(UTC)),
+                    model.trigger.set(trigger),
+                    model.values.set(dict(values)),
+                    model.by.set(by),
+                    model.event_id.set(event_id),
+                ],
+                condition=condition,
+            )
+        except UpdateError as exc:
+            if _condition_failed(exc):
+                return None
+            raise
+        return self.kill_switch(user_id)
+
+    def reset(self, user_id: str, *, reason: str, by: str, at: datetime) -> KillSwitch | None:
+        model = self._model
+        try:
+            model(user_id, KILL_SWITCH_SK).update(
+                actions=[
+                    model.state.set(KillSwitchState.ACTIVE.value),
+                    model.reason.set(reason[:500]),
+                    model.changed_at.set(at.astimezone(UTC)),
+                    model.by.set(by),
+                    model.trigger.remove(),
+                    model.values.remove(),
+                ],
+                condition=model.state == KillSwitchState.TRIPPED.value,
+            )
+        except UpdateError as exc:
+            if _condition_failed(exc):
+                return None
+            raise
+        return self.kill_switch(user_id)
+
+    def market_block(self, user_id: str, market_ticker: str) -> str | None:
+        item = self._get(user_id, block_sk(market_ticker))
+        return (item.reason or "blocked") if item is not None else None
+
+    def block_market(self, user_id: str, market_ticker: str, *, reason: str, at: datetime) -> None:
+        model = self._model
+        model(user_id, block_sk(market_ticker)).update(
+            actions=[model.reason.set(reason[:500]), model.changed_at.set(at.astimezone(UTC))]
+        )
+
+    def unblock_market(self, user_id: str, market_ticker: str) -> None:
+        self._model(user_id, block_sk(market_ticker)).delete()
+
+    def market_blocks(self, user_id: str) -> dict[str, str]:
+        """Every blocked market of the user and why."""
+        prefix = block_sk("")
+        items = self._model.query(user_id, self._model.sk.startswith(prefix), consistent_read=True)
+        return {item.sk[len(prefix) :]: item.reason or "blocked" for item in items}
+
+    def user_settings(self, user_id: str) -> dict[str, str]:
+        """The user's own settings map (empty when none is stored)."""
+        item = self._get(user_id, SETTINGS_SK)
+        return dict(item.settings or {}) if item is not None and item.settings else {}
+
+    def put_user_settings(self, user_id: str, settings: Mapping[str, str]) -> None:
+        model = self._model
+        model(user_id, SETTINGS_SK).update(actions=[model.settings.set(dict(settings))])
+
+    def users(self) -> list[str]:
+        """Every user with an item in the bots table (a scan: self-hosted deployments are small)."""
+        return sorted({item.user_id for item in self._model.scan(attributes_to_get=["user_id"])})
 
     def bot_config(self, user_id: str, bot_id: str) -> BotConfig:
         item = self._get(user_id, bot_sk(bot_id))

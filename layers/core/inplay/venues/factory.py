@@ -56,7 +56,19 @@ class SecretUnavailableError(RuntimeError):
 
 
 class VenueProvider(Protocol):
-    def venue_for(self, intent: IntentRecord) -> Venue: ...
+    def venue_for(self, intent: IntentRecord) -> Venue:
+        """The venue account ``intent`` trades on."""
+        ...
+
+    def account(self, user_id: str, venue: str, mode: TradingMode) -> Venue:
+        """A user's account on ``venue`` for ``mode`` (reconciliation, the kill switch); the same
+        checks as :meth:`venue_for` (unsupported venue, paper on production) apply."""
+        ...
+
+    def account_key(self, user_id: str, venue: str, mode: TradingMode) -> str:
+        """Equal for two (venue, mode) pairs served by the same venue account: reconciliation
+        compares that account once, against the store's positions of every such pair."""
+        ...
 
 
 class SecretReader(Protocol):
@@ -122,16 +134,23 @@ class KalshiVenues:
         self._lock = threading.Lock()
 
     def venue_for(self, intent: IntentRecord) -> Venue:
+        return self.account(intent.user_id, intent.venue, intent.mode)
+
+    def account(self, user_id: str, venue: str, mode: TradingMode) -> Venue:
         from inplay.venues.kalshi.client import is_production_url
 
-        if intent.venue != "kalshi":
-            raise VenueConfigError("venue_unsupported", f"venue {intent.venue!r} is not supported yet")
-        if intent.mode is TradingMode.PAPER and is_production_url(self.base_url):
+        if venue != "kalshi":
+            raise VenueConfigError("venue_unsupported", f"venue {venue!r} is not supported yet")
+        if mode is TradingMode.PAPER and is_production_url(self.base_url):
             raise VenueConfigError(
                 "paper_on_production",
                 "a PAPER intent would go to Kalshi production (real money); refusing",
             )
-        return self.client_for(intent.user_id)
+        return self.client_for(user_id)
+
+    def account_key(self, user_id: str, venue: str, mode: TradingMode) -> str:
+        """Both modes share one Kalshi account per deployment (one base URL), so one key."""
+        return f"{venue}:{self.base_url}:{user_id}"
 
     def client_for(self, user_id: str) -> KalshiClient:
         now = self._monotonic()
