@@ -23,8 +23,17 @@ from inplay.api.orders import (
     StepFunctionsOrderWorkflow,
     place_manual_order,
 )
+from inplay.api.safety import (
+    ApiReply,
+    FunctionInvoker,
+    LambdaInvoker,
+    emergency_stop,
+    reconcile,
+    reset_kill_switch,
+)
 from inplay.config import ApiSettings, cached_settings
 from inplay.observability import logger, tracer
+from inplay.risk.commands import EmergencyStopRequest, ResetRequest
 from inplay.sports.models import League, Phase
 from inplay.store.games import GamesRepository, GamesStore
 
@@ -98,6 +107,43 @@ def bot_order(order: ManualOrder) -> Response[dict[str, Any]]:
         body["message"] = "invalid request"
         body["errors"] = [f"market_ticker: unknown market ({outcome.result.error.message})"]
     return Response(status_code=outcome.http_status, content_type="application/json", body=body)
+
+
+@cache
+def invoker() -> FunctionInvoker:
+    return LambdaInvoker()
+
+
+def _reply(reply: ApiReply) -> Response[dict[str, Any]]:
+    return Response(status_code=reply.status, content_type="application/json", body=reply.body)
+
+
+@app.post("/api/bot/emergency-stop")
+def bot_emergency_stop(request: EmergencyStopRequest) -> Response[dict[str, Any]]:
+    settings = cached_settings(ApiSettings)
+    return _reply(
+        emergency_stop(
+            request, user_id=local_user(), invoker=invoker(), function_name=settings.kill_switch_function
+        )
+    )
+
+
+@app.post("/api/bot/kill-switch/reset")
+def bot_kill_switch_reset(request: ResetRequest) -> Response[dict[str, Any]]:
+    settings = cached_settings(ApiSettings)
+    return _reply(
+        reset_kill_switch(
+            request, user_id=local_user(), invoker=invoker(), function_name=settings.kill_switch_function
+        )
+    )
+
+
+@app.post("/api/bot/reconcile")
+def bot_reconcile() -> Response[dict[str, Any]]:
+    settings = cached_settings(ApiSettings)
+    return _reply(
+        reconcile(user_id=local_user(), invoker=invoker(), function_name=settings.reconciler_function)
+    )
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)

@@ -257,6 +257,26 @@ def test_reserve_refuses_on_every_pre_trade_check() -> None:
     )
 
 
+def test_reserve_refuses_new_entries_on_a_blocked_market_but_lets_reduce_only_through() -> None:
+    deps = make_deps(blocks={"M": "orphaned order o9 found by reconciliation"})
+    out = run_step(event("reserve", request()), deps)
+    assert out["result"]["error"]["code"] == "market_blocked"
+    assert "orphaned order o9" in out["result"]["error"]["message"]
+    closing = request(action="sell", price="0.48", reduce_only=True, time_in_force="ioc", signal_id="close")
+    assert run_step(event("reserve", closing), deps)["next"] == "place"
+    other_market = request(market_ticker="OTHER", signal_id="s2")
+    assert run_step(event("reserve", other_market), deps)["next"] == "place"
+
+
+def test_reduce_only_orders_are_not_held_to_the_per_order_entry_limits() -> None:
+    tight = BotConfig(limits=PreTradeLimits(max_contracts_per_order=D(5), max_cost_per_order=D(1)))
+    deps = make_deps(config=tight)
+    closing = request(action="sell", price="0.48", reduce_only=True, time_in_force="ioc", count="10")
+    assert run_step(event("reserve", closing), deps)["next"] == "place"
+    opening = request(count="10", signal_id="s3")
+    assert run_step(event("reserve", opening), deps)["result"]["error"]["code"] == "limit_max_contracts"
+
+
 def test_reserve_maps_transient_venue_errors_to_retried_names() -> None:
     with pytest.raises(RateLimited):
         run_step(event("reserve", request()), make_deps(FakeVenue(book=RateLimitedError("slow down"))))
