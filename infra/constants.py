@@ -24,6 +24,9 @@ FUNCTIONS_ID: Final = "Functions"
 SCHEDULES_ID: Final = "Schedules"
 API_ID: Final = "Api"
 ALERTS_ID: Final = "Alerts"
+ORDER_WORKFLOW_ID: Final = "OrderWorkflow"
+STREAMS_ID: Final = "Streams"
+ALARMS_ID: Final = "Alarms"
 LAYER_ID: Final = "InplayLayer"
 API_URL_OUTPUT: Final = "ApiUrl"
 ALERTS_TOPIC_OUTPUT: Final = "AlertsTopicArn"
@@ -69,12 +72,73 @@ FUNCTION_LOG_RETENTION_OVERRIDES: Final[Mapping[str, str]] = MappingProxyType({}
 """Per-function retention (by ``FunctionSpec.name``) where the default does not fit."""
 API_ACCESS_LOG_RETENTION: Final = "THREE_MONTHS"
 
+USER_ENUMERATING_FUNCTIONS: Final = frozenset({"reconciler", "kill_switch"})
+"""Functions (by ``FunctionSpec.name``) that find every user with Kalshi credentials by listing the
+secret names under the credential prefix: they alone get ``secretsmanager:ListSecrets``."""
+
 SCHEDULED_MAX_EVENT_AGE_SECONDS: Final = 60
 """A scheduled tick older than its period is superseded by the next one: drop it, do not run late."""
 SCHEDULED_ASYNC_RETRIES: Final = 0
 """No Lambda retry of a failed scheduled run: the next tick (at most a period later) runs anyway."""
 SCHEDULE_DELIVERY_RETRIES: Final = 2
 """EventBridge retries delivering a tick (throttling, service errors) within the max event age."""
+
+# DynamoDB stream → function (``FunctionSpec.streams``). A fill must reach the kill switch within a
+# second: small batches, no batching window. A failing batch is split to isolate the bad record,
+# retried a bounded number of times (a poison record must not block every later fill), then its
+# metadata goes to an encrypted SQS dead-letter queue whose depth raises an alarm; the minute
+# schedule re-evaluates every user anyway, so a dropped record delays a trip by at most a minute.
+STREAM_STARTING_POSITION: Final = "LATEST"
+"""Only fills recorded after the mapping exists matter; the minute schedule covers the past."""
+STREAM_BATCH_SIZE: Final = 10
+STREAM_MAX_BATCHING_WINDOW_SECONDS: Final = 0
+STREAM_RETRY_ATTEMPTS: Final = 3
+STREAM_MAX_RECORD_AGE_SECONDS: Final = 15 * 60
+"""A fill older than this is no longer a fresh trigger: the scheduled run has evaluated it since."""
+STREAM_DLQ_RETENTION_DAYS: Final = 14
+
+
+def stream_dlq_logical_id(function_name: str, table_env: Env) -> str:
+    """``kill_switch`` + ``INPLAY_FILLS_TABLE`` → ``KillSwitchFillsStreamDeadLetterQueue``."""
+    table = table_env.value.removeprefix("INPLAY_").removesuffix("_TABLE")
+    return f"{pascal(function_name)}{pascal(table.lower())}StreamDeadLetterQueue"
+
+
+def stream_mapping_logical_id(function_name: str, table_env: Env) -> str:
+    """``kill_switch`` + ``INPLAY_FILLS_TABLE`` → ``KillSwitchFillsStreamMapping``."""
+    table = table_env.value.removeprefix("INPLAY_").removesuffix("_TABLE")
+    return f"{pascal(function_name)}{pascal(table.lower())}StreamMapping"
+
+
+# CloudWatch alarms (``infra/constructs/alarms.py``): every alarm notifies the alerts topic on ALARM
+# and on OK, and treats missing data as not breaching (no invocations is not an outage: the
+# watchdog's heartbeats cover "nothing runs").
+ALARM_PERIOD_MINUTES: Final = 5
+"""Errors, throttles and failed executions are counted over this window."""
+FUNCTION_ERRORS_THRESHOLD: Final = 1
+"""Any error in the window: every function here is on the money path or watches it."""
+FUNCTION_THROTTLES_THRESHOLD: Final = 1
+"""Any throttle: a throttled kill switch or reconciler is a safety gap, not a capacity detail."""
+EXECUTIONS_FAILED_THRESHOLD: Final = 1
+"""Any failed, timed-out or aborted order execution: its intent may be UNKNOWN until reconciled."""
+DLQ_DEPTH_THRESHOLD: Final = 1
+"""Any message in a dead-letter queue: something was dropped and waits for a person."""
+DLQ_PERIOD_MINUTES: Final = 1
+STREAM_ITERATOR_AGE_THRESHOLD_SECONDS: Final = 60
+"""The oldest unprocessed stream record (``IteratorAge``, maximum over a minute): a kill switch that
+reacts to fills a minute late is no faster than its schedule."""
+STATE_MACHINE_ALARM_METRICS: Final = ("ExecutionsFailed", "ExecutionsTimedOut", "ExecutionsAborted")
+
+
+def function_alarm_logical_id(function_name: str, metric: str) -> str:
+    """``kill_switch`` + ``Errors`` → ``KillSwitchErrorsAlarm``."""
+    return f"{pascal(function_name)}{metric}Alarm"
+
+
+def state_machine_alarm_logical_id(machine_logical_id: str, metric: str) -> str:
+    """``OrderStateMachine`` + ``ExecutionsFailed`` → ``OrderStateMachineExecutionsFailedAlarm``."""
+    return f"{machine_logical_id}{metric}Alarm"
+
 
 API_PATH: Final = "api"
 API_STAGE: Final = "prod"

@@ -10,6 +10,7 @@ from aws_cdk import CfnOutput, Stack, Tags
 from constructs import Construct
 
 from infra.constants import (
+    ALARMS_ID,
     ALERTS_DLQ_OUTPUT,
     ALERTS_ID,
     ALERTS_TOPIC_OUTPUT,
@@ -18,17 +19,21 @@ from infra.constants import (
     DEFAULT_CORS_ORIGINS,
     DISCORD_WEBHOOK_SECRET_OUTPUT,
     FUNCTIONS_ID,
+    ORDER_WORKFLOW_ID,
     PROJECT_TAG,
     SCHEDULES_ID,
     STACK_DESCRIPTION,
     STACK_ID,
+    STREAMS_ID,
     TABLES_ID,
 )
+from infra.constructs.alarms import Alarms
 from infra.constructs.alerts import Alerts, alert_channels
 from infra.constructs.api import Api
 from infra.constructs.functions import Functions
 from infra.constructs.order_workflow import OrderWorkflow
 from infra.constructs.schedules import Schedules
+from infra.constructs.streams import StreamTriggers
 from infra.constructs.tables import Tables
 from inplay.config import API, DISCORD_NOTIFIER, ORDER_WORKER
 
@@ -65,9 +70,25 @@ class InplayStack(Stack):
         self.schedules = Schedules(self, SCHEDULES_ID, functions=self.functions.by_name)
         self.api = Api(self, API_ID, handler=self.functions.function(API), cors_origins=cors_origins)
         self.order_workflow = OrderWorkflow(
-            self, "OrderWorkflow", worker=self.functions.function(ORDER_WORKER)
+            self, ORDER_WORKFLOW_ID, worker=self.functions.function(ORDER_WORKER)
         )
-        self.order_workflow.connect_starter(self.functions.function(API))
+        self.order_workflow.connect_starters(self.functions.specs, self.functions.by_name)
+        self.streams = StreamTriggers(
+            self,
+            STREAMS_ID,
+            specs=self.functions.specs,
+            functions=self.functions.by_name,
+            tables=self.tables,
+        )
+        self.alarms = Alarms(
+            self,
+            ALARMS_ID,
+            topic=self.alerts.topic,
+            functions=self.functions.by_name,
+            state_machines=self.order_workflow.by_logical_id,
+            dead_letter_queues=[self.alerts.dead_letter_watch, *self.streams.dead_letter_watches],
+            stream_consumers=self.streams.consumers,
+        )
         CfnOutput(
             self,
             API_URL_OUTPUT,
@@ -98,6 +119,15 @@ class InplayStack(Stack):
             value=self.order_workflow.state_machine.state_machine_arn,
             description="Order workflow: start one execution per order intent, named by the intent id",
         )
+        for trigger in self.streams.triggers:
+            CfnOutput(
+                self,
+                f"{trigger.dead_letter_queue.node.id}Url",
+                value=trigger.dead_letter_queue.queue_url,
+                description=(
+                    f"{trigger.table_env.value} stream records {trigger.function_name} gave up on (14 days)"
+                ),
+            )
         CfnOutput(
             self,
             "OrderBatchStateMachineArn",

@@ -2,8 +2,10 @@
 
 - :func:`dynamodb_actions`: least-privilege DynamoDB actions for an :class:`~inplay.config.Access`.
 - :func:`function_environment`: exactly the variables a function's settings model declares.
-- :func:`check_spec`: a ``FunctionSpec`` whose settings and its table, secret or topic grants
-  disagree fails synth.
+- :func:`check_spec`: a ``FunctionSpec`` whose settings and its table, secret, topic or invoke
+  grants disagree, or whose ``streams`` name a table without a stream, fails synth.
+- :func:`reads_kalshi_credentials` / :func:`kalshi_secret_prefix`: which functions read the per-user
+  Kalshi credential secrets, and under which name prefix.
 """
 
 from __future__ import annotations
@@ -11,13 +13,28 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Final
 
-from inplay.config import SECRET_ENVS, STATE_MACHINE_ENVS, TOPIC_ENVS, Access, Env, FunctionSpec
-from inplay.store.schema import TABLES, TableSpec
+from inplay.config import (
+    FUNCTION_ENVS,
+    SECRET_ENVS,
+    STATE_MACHINE_ENVS,
+    TOPIC_ENVS,
+    Access,
+    Env,
+    FunctionSpec,
+    KalshiSettings,
+)
+from inplay.store.schema import TABLES, TableSpec, table_spec
 
 __all__ = [
+    "EXECUTION_DESCRIBE_ACTIONS",
+    "EXECUTION_START_ACTIONS",
+    "FUNCTION_INVOKE_ACTIONS",
     "INDEX_READ_ACTIONS",
+    "LATE_BOUND_ENVS",
     "READ_ACTIONS",
+    "SECRET_LIST_ACTIONS",
     "SECRET_READ_ACTIONS",
+    "STREAM_READ_ACTIONS",
     "TOPIC_KEY_ACTIONS",
     "TOPIC_PUBLISH_ACTIONS",
     "WRITE_ACTIONS",
@@ -25,7 +42,11 @@ __all__ = [
     "check_spec",
     "dynamodb_actions",
     "function_environment",
+    "invoked_function",
+    "kalshi_secret_prefix",
+    "reads_kalshi_credentials",
     "settings_aliases",
+    "state_machine_envs",
     "table_env_names",
 ]
 
@@ -41,9 +62,24 @@ WRITE_ACTIONS: Final = (
 )
 SECRET_READ_ACTIONS: Final = ("secretsmanager:GetSecretValue",)
 """All a function needs to read a secret's value (no DescribeSecret, no ListSecrets)."""
+SECRET_LIST_ACTIONS: Final = ("secretsmanager:ListSecrets",)
+"""Names and ARNs only (never values); the action supports no resource-level permissions."""
 TOPIC_PUBLISH_ACTIONS: Final = ("sns:Publish",)
 TOPIC_KEY_ACTIONS: Final = ("kms:Decrypt", "kms:GenerateDataKey")
 """What a publisher needs on the key of a KMS-encrypted topic (no wildcard action)."""
+STREAM_READ_ACTIONS: Final = (
+    "dynamodb:DescribeStream",
+    "dynamodb:GetRecords",
+    "dynamodb:GetShardIterator",
+    "dynamodb:ListStreams",
+)
+"""What Lambda's event source mapping needs on a table's stream (granted on that stream's ARN only)."""
+FUNCTION_INVOKE_ACTIONS: Final = ("lambda:InvokeFunction",)
+EXECUTION_START_ACTIONS: Final = ("states:StartExecution",)
+EXECUTION_DESCRIBE_ACTIONS: Final = ("states:DescribeExecution",)
+LATE_BOUND_ENVS: Final = frozenset(STATE_MACHINE_ENVS | frozenset(FUNCTION_ENVS))
+"""Variables whose value exists only once the whole stack is built (a state machine invokes the
+functions; a function may name a function built after it): set by the construct that wires them."""
 APPEND_ONLY_FORBIDDEN: Final = frozenset(
     {"dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem"}
 )
@@ -80,10 +116,39 @@ def settings_aliases(spec: FunctionSpec) -> frozenset[str]:
     return frozenset(aliases)
 
 
+def reads_kalshi_credentials(spec: FunctionSpec) -> bool:
+    """The function talks to Kalshi for users: it reads their ``<prefix><user_id>`` secrets."""
+    return issubclass(spec.settings, KalshiSettings)
+
+
+def kalshi_secret_prefix(spec: FunctionSpec) -> str:
+    """The credential-secret name prefix the function's environment carries (its model default)."""
+    if not reads_kalshi_credentials(spec):
+        raise InfraConfigError(f"function {spec.name!r} reads no Kalshi credentials")
+    prefix = KalshiSettings.model_fields["kalshi_secret_prefix"].get_default(call_default_factory=True)
+    return str(prefix)
+
+
+def state_machine_envs(spec: FunctionSpec) -> frozenset[Env]:
+    """The state-machine variables the function's settings declare (it starts executions there)."""
+    return frozenset(env for env in STATE_MACHINE_ENVS if env.value in settings_aliases(spec))
+
+
+def invoked_function(env: Env) -> str:
+    """The ``FunctionSpec.name`` an invoke variable names."""
+    try:
+        return FUNCTION_ENVS[env]
+    except KeyError:
+        raise InfraConfigError(f"{env.value} names no function") from None
+
+
 def check_spec(spec: FunctionSpec) -> None:
-    """Every table, secret and topic the settings read is granted in the spec, and nothing else is."""
+    """Every table, secret, topic and function the settings name is granted in the spec, nothing
+    else is, and every stream the spec consumes exists."""
     _check_grants(spec, "secrets", spec.secrets, SECRET_ENVS, "secret")
     _check_grants(spec, "topics", spec.topics, TOPIC_ENVS, "topic")
+    _check_grants(spec, "invokes", spec.invokes, frozenset(FUNCTION_ENVS), "function")
+    _check_streams(spec)
     declared = settings_aliases(spec) & table_env_names()
     granted = {env.value for env in spec.tables}
     unknown = granted - table_env_names()
@@ -99,6 +164,19 @@ def check_spec(spec: FunctionSpec) -> None:
             f"function {spec.name!r}: spec.tables grants {sorted(granted - declared)} "
             f"but {spec.settings.__name__} does not declare the variable"
         )
+
+
+def _check_streams(spec: FunctionSpec) -> None:
+    tables = {table.env for table in TABLES}
+    for env in sorted(spec.streams):
+        if env not in tables:
+            raise InfraConfigError(
+                f"function {spec.name!r}: spec.streams lists {env.value}, which names no table"
+            )
+        if table_spec(env).stream is None:
+            raise InfraConfigError(
+                f"function {spec.name!r} consumes the stream of {env.value}, but that table has no stream"
+            )
 
 
 def _check_grants(
@@ -144,7 +222,7 @@ def function_environment(
     tables = {table.env.value: table for table in TABLES}
     resources = {env.value: value for env, value in (references or {}).items()}
     resource_envs = {env.value for env in SECRET_ENVS | TOPIC_ENVS}
-    late_envs = {env.value for env in STATE_MACHINE_ENVS}
+    late_envs = {env.value for env in LATE_BOUND_ENVS}
     environment: dict[str, str] = {}
     for field_name, field in spec.settings.model_fields.items():
         alias = field.alias or field_name  # check_spec() rejected alias-less fields
@@ -152,7 +230,7 @@ def function_environment(
         if table is not None:
             environment[alias] = table_names[table.env]
         elif alias in late_envs:
-            continue  # set by the construct that builds the state machine (it invokes functions)
+            continue  # set once its target exists (see LATE_BOUND_ENVS)
         elif alias in resource_envs:
             if alias not in resources:
                 raise InfraConfigError(

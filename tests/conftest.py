@@ -46,11 +46,14 @@ def _fresh_process_caches() -> None:
     import order_worker.handler
     from inplay.audit import store as audit_store
     from inplay.config import cached_settings
-    from inplay.store import bots, games, intents, trades
+    from inplay.store import bots, games, intents, risk, trades
 
     cached_settings.cache_clear()
     api.handler.games_repository.cache_clear()
     api.handler.order_workflow.cache_clear()
+    api.handler.invoker.cache_clear()
+    game_poller.handler.heartbeats.cache_clear()
+    risk._model_for.cache_clear()
     game_poller.handler.poller.cache_clear()
     discord_notifier.handler.notifier.cache_clear()
     games._model_for.cache_clear()

@@ -5,10 +5,11 @@
 - The Discord webhook URL lives in a Secrets Manager secret created with a random placeholder;
   the user puts the real URL in after deploy (README). Only the notifier may read it.
 - ``discord_notifier`` (built by ``Functions`` from its spec) is subscribed to the topic; a failed
-  delivery is retried twice by Lambda, then lands in an encrypted SQS dead-letter queue whose
-  depth raises an alarm on the topic.
+  delivery is retried twice by Lambda, then lands in an encrypted SQS dead-letter queue (its depth
+  alarm is built with the others in ``infra/constructs/alarms.py``).
 - Email, SMS and HTTPS (PagerDuty) subscriptions come from CDK context (:func:`alert_channels`).
-  SMS and PagerDuty receive critical alerts only; email receives everything.
+  SMS and PagerDuty receive critical alerts only (a ``severity`` message attribute); email
+  receives everything, CloudWatch alarm notifications included (they carry no attributes).
 """
 
 from __future__ import annotations
@@ -19,8 +20,6 @@ from dataclasses import dataclass
 from typing import Any, Final, cast
 
 from aws_cdk import Duration, RemovalPolicy, Stack
-from aws_cdk import aws_cloudwatch as cloudwatch
-from aws_cdk import aws_cloudwatch_actions as cw_actions
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
@@ -44,6 +43,7 @@ from infra.constants import (
     NOTIFIER_MAX_EVENT_AGE_SECONDS,
     PAGERDUTY_URL_CONTEXT,
 )
+from infra.constructs.alarms import DeadLetterQueueWatch
 from infra.nag import acknowledge
 from inplay.config import Env
 
@@ -164,25 +164,21 @@ class Alerts(Construct):
             enforce_ssl=True,
             retention_period=Duration.days(ALERTS_DLQ_RETENTION_DAYS),
         )
-        self.dead_letter_alarm = cloudwatch.Alarm(
-            self,
-            "DeadLetterAlarm",
-            alarm_description=(
-                "Alerts that never reached Discord are waiting in the discord_notifier dead-letter queue; "
-                "check the webhook secret and the notifier's logs, then redrive (docs/runbook.md)."
-            ),
-            metric=self.dead_letter_queue.metric_approximate_number_of_messages_visible(
-                period=Duration.minutes(1), statistic="Maximum"
-            ),
-            threshold=1,
-            evaluation_periods=1,
-            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
-        )
-        self.dead_letter_alarm.add_alarm_action(cw_actions.SnsAction(self.topic))
         self._subscribe_channels(channels)
         self._stable_ids()
         self._acknowledge()
+
+    @property
+    def dead_letter_watch(self) -> DeadLetterQueueWatch:
+        """The notifier's DLQ for :class:`~infra.constructs.alarms.Alarms` (alarm on any message)."""
+        return DeadLetterQueueWatch(
+            alarm_logical_id=ALERTS_DLQ_ALARM_LOGICAL_ID,
+            queue=self.dead_letter_queue,
+            description=(
+                "Alerts that never reached Discord are waiting in the discord_notifier dead-letter queue; "
+                "check the webhook secret and the notifier's logs, then redrive (docs/runbook.md)."
+            ),
+        )
 
     @property
     def secrets(self) -> dict[Env, secretsmanager.ISecret]:
@@ -221,7 +217,6 @@ class Alerts(Construct):
             (self.topic, ALERTS_TOPIC_LOGICAL_ID),
             (self.webhook_secret, DISCORD_WEBHOOK_SECRET_LOGICAL_ID),
             (self.dead_letter_queue, ALERTS_DLQ_LOGICAL_ID),
-            (self.dead_letter_alarm, ALERTS_DLQ_ALARM_LOGICAL_ID),
         ):
             cast(Any, construct.node.default_child).override_logical_id(logical_id)
 

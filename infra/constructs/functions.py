@@ -7,7 +7,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import cast
 
-from aws_cdk import Duration
+from aws_cdk import ArnFormat, Duration, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
@@ -24,6 +24,7 @@ from infra.constants import (
     LAYER_ID,
     SCHEDULED_ASYNC_RETRIES,
     SCHEDULED_MAX_EVENT_AGE_SECONDS,
+    USER_ENUMERATING_FUNCTIONS,
     function_logical_id,
     pascal,
 )
@@ -31,13 +32,18 @@ from infra.constructs.tables import Tables
 from infra.nag import acknowledge
 from infra.paths import FUNCTIONS_DIR
 from infra.wiring import (
+    FUNCTION_INVOKE_ACTIONS,
     INDEX_READ_ACTIONS,
+    SECRET_LIST_ACTIONS,
     SECRET_READ_ACTIONS,
     TOPIC_KEY_ACTIONS,
     TOPIC_PUBLISH_ACTIONS,
     InfraConfigError,
     dynamodb_actions,
     function_environment,
+    invoked_function,
+    kalshi_secret_prefix,
+    reads_kalshi_credentials,
 )
 from inplay.config import FUNCTIONS, Env, FunctionSpec
 from inplay.store.schema import table_spec
@@ -55,6 +61,11 @@ class Functions(Construct):
     exactly the DynamoDB actions its ``spec.tables`` implies, ``GetSecretValue`` on the secrets of
     ``spec.secrets`` and ``Publish`` (with the topic key) on the topics of ``spec.topics`` (no
     managed policies). ``secrets``/``topics`` map the env var that carries each ARN to its resource.
+    A function whose settings include ``KalshiSettings`` may read the per-user credential secrets
+    (``GetSecretValue`` under the name prefix); those in ``USER_ENUMERATING_FUNCTIONS`` may also list
+    secret names. ``spec.invokes``: the target's name in the environment and ``InvokeFunction`` on
+    that function alone (wired once every function exists). State machines and streams are wired
+    by their own constructs.
     """
 
     def __init__(
@@ -84,11 +95,19 @@ class Functions(Construct):
             description="inplay domain package and its dependencies (boto3 comes from the runtime)",
         )
         code = lambda_.Code.from_asset(str(FUNCTIONS_DIR), exclude=list(FUNCTION_CODE_EXCLUDES))
-        self._functions = {spec.name: self._build_function(spec, code) for spec in FUNCTIONS}
+        self._specs = tuple(FUNCTIONS)
+        self._functions = {spec.name: self._build_function(spec, code) for spec in self._specs}
+        for spec in self._specs:
+            self._wire_invokes(spec)
 
     @property
     def by_name(self) -> Mapping[str, lambda_.Function]:
         return MappingProxyType(self._functions)
+
+    @property
+    def specs(self) -> tuple[FunctionSpec, ...]:
+        """The specs the functions were built from, in build order."""
+        return self._specs
 
     def function(self, spec: FunctionSpec) -> lambda_.Function:
         return self._functions[spec.name]
@@ -106,6 +125,7 @@ class Functions(Construct):
         log_group.grant_write(role)
         self._grant_tables(spec, role)
         self._grant_secrets_and_topics(spec, role)
+        self._grant_credentials(spec, role)
         scheduled = spec.schedule is not None
         function = lambda_.Function(
             self,
@@ -131,13 +151,7 @@ class Functions(Construct):
         cfn = cast(lambda_.CfnFunction, function.node.default_child)
         cfn.override_logical_id(function_logical_id(spec.name))
         cfn.add_metadata(FUNCTION_METADATA_KEY, spec.name)
-        acknowledge(
-            role,
-            "AwsSolutions-IAM5[Resource::*]",
-            "Active tracing needs xray:PutTraceSegments and xray:PutTelemetryRecords, which support no "
-            "resource-level permissions (AWS X-Ray IAM reference); every other statement names its "
-            "resources.",
-        )
+        acknowledge(role, "AwsSolutions-IAM5[Resource::*]", _unscoped_reason(spec))
         acknowledge(
             cfn,
             "AwsSolutions-L1",
@@ -162,6 +176,47 @@ class Functions(Construct):
                     iam.PolicyStatement(actions=list(INDEX_READ_ACTIONS), resources=index_arns)
                 )
 
+    def _grant_credentials(self, spec: FunctionSpec, role: iam.Role) -> None:
+        enumerates = spec.name in USER_ENUMERATING_FUNCTIONS
+        if not reads_kalshi_credentials(spec):
+            if enumerates:
+                raise InfraConfigError(
+                    f"function {spec.name!r} lists credential secrets but its settings have no KalshiSettings"
+                )
+            return
+        prefix = kalshi_secret_prefix(spec)
+        secrets_arn = Stack.of(self).format_arn(
+            service="secretsmanager",
+            resource="secret",
+            resource_name=f"{prefix}*",
+            arn_format=ArnFormat.COLON_RESOURCE_NAME,
+        )
+        role.add_to_policy(iam.PolicyStatement(actions=list(SECRET_READ_ACTIONS), resources=[secrets_arn]))
+        acknowledge(
+            role,
+            "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>"
+            f":secret:{prefix}*]",
+            f"Per-user Kalshi credentials are created when a user connects an account, one secret named "
+            f"{prefix}<user_id> each, so their ARNs are unknown at deploy time; the grant is read-only "
+            "(GetSecretValue) and limited to that name prefix (the random ARN suffix needs the wildcard).",
+        )
+        if enumerates:
+            role.add_to_policy(iam.PolicyStatement(actions=list(SECRET_LIST_ACTIONS), resources=["*"]))
+
+    def _wire_invokes(self, spec: FunctionSpec) -> None:
+        function = self._functions[spec.name]
+        for env in sorted(spec.invokes):
+            target_name = invoked_function(env)
+            target = self._functions.get(target_name)
+            if target is None:
+                raise InfraConfigError(
+                    f"function {spec.name!r} invokes {target_name!r} ({env.value}), which is not built"
+                )
+            function.add_environment(env.value, target.function_name)
+            function.add_to_role_policy(
+                iam.PolicyStatement(actions=list(FUNCTION_INVOKE_ACTIONS), resources=[target.function_arn])
+            )
+
     def _grant_secrets_and_topics(self, spec: FunctionSpec, role: iam.Role) -> None:
         for env in sorted(spec.secrets):
             secret = self._secrets.get(env)
@@ -185,3 +240,18 @@ class Functions(Construct):
                 role.add_to_policy(
                     iam.PolicyStatement(actions=list(TOPIC_KEY_ACTIONS), resources=[topic.master_key.key_arn])
                 )
+
+
+def _unscoped_reason(spec: FunctionSpec) -> str:
+    """Why this role has statements on ``*``: each action that supports no resource-level permission."""
+    parts = [
+        "Active tracing needs xray:PutTraceSegments and xray:PutTelemetryRecords, which support no "
+        "resource-level permissions (AWS X-Ray IAM reference)"
+    ]
+    if spec.name in USER_ENUMERATING_FUNCTIONS:
+        parts.append(
+            f"{spec.name} finds the users to evaluate by listing the names of the per-user Kalshi credential "
+            "secrets; secretsmanager:ListSecrets supports no resource-level permissions and returns names "
+            "and metadata, never secret values (those stay limited to the credential prefix)"
+        )
+    return "; ".join(parts) + ". Every other statement names its resources."

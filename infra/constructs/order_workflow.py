@@ -6,13 +6,14 @@
 
 ``${OrderWorkerArn}`` is a definition substitution in both. Each machine has its own role (invoke
 the worker, and what logging and tracing need), logs ALL events with execution data to its own
-``/aws/vendedlogs/states/...`` log group, and traces with X-Ray. The worker gets read access to
-the per-user Kalshi credential secrets (``<prefix><user_id>``), and nothing else beyond its spec.
+``/aws/vendedlogs/states/...`` log group, and traces with X-Ray. :meth:`OrderWorkflow.connect_starters`
+lets each function whose settings name a machine start (and describe) executions on that machine.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping, Sequence
 from typing import Final, cast
 
 from aws_cdk import ArnFormat, Stack
@@ -23,9 +24,15 @@ from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
 from infra.nag import acknowledge
-from infra.wiring import SECRET_READ_ACTIONS
+from infra.wiring import (
+    EXECUTION_DESCRIBE_ACTIONS,
+    EXECUTION_START_ACTIONS,
+    FUNCTION_INVOKE_ACTIONS,
+    InfraConfigError,
+    state_machine_envs,
+)
 from infra.workflows import ORDER_ASL, WORKER_ARN_SUBSTITUTION, batch_definition
-from inplay.config import KALSHI_SECRET_PREFIX, Env
+from inplay.config import Env, FunctionSpec
 
 __all__ = [
     "ORDER_BATCH_STATE_MACHINE_LOGICAL_ID",
@@ -37,7 +44,6 @@ __all__ = [
 ORDER_STATE_MACHINE_LOGICAL_ID: Final = "OrderStateMachine"
 ORDER_BATCH_STATE_MACHINE_LOGICAL_ID: Final = "OrderBatchStateMachine"
 STATE_MACHINE_LOG_RETENTION: Final = logs.RetentionDays.ONE_MONTH
-INVOKE_ACTIONS: Final = ("lambda:InvokeFunction",)
 
 
 class OrderWorkflow(Construct):
@@ -47,7 +53,6 @@ class OrderWorkflow(Construct):
         construct_id: str,
         *,
         worker: lambda_.Function,
-        secret_prefix: str = KALSHI_SECRET_PREFIX,
     ) -> None:
         super().__init__(scope, construct_id)
         self._worker = worker
@@ -66,7 +71,6 @@ class OrderWorkflow(Construct):
             substitutions,
             "order-batch-workflow",
         )
-        self._grant_credentials(secret_prefix)
 
     def _machine(
         self,
@@ -90,7 +94,7 @@ class OrderWorkflow(Construct):
             description=f"Execution role of the {log_name} state machine: invoke the worker, log, trace",
         )
         role.add_to_policy(
-            iam.PolicyStatement(actions=list(INVOKE_ACTIONS), resources=[self._worker.function_arn])
+            iam.PolicyStatement(actions=list(FUNCTION_INVOKE_ACTIONS), resources=[self._worker.function_arn])
         )
         machine = sfn.StateMachine(
             self,
@@ -114,36 +118,34 @@ class OrderWorkflow(Construct):
         )
         return machine
 
-    def _grant_credentials(self, prefix: str) -> None:
-        stack = Stack.of(self)
-        secrets_arn = stack.format_arn(
-            service="secretsmanager",
-            resource="secret",
-            resource_name=f"{prefix}*",
-            arn_format=ArnFormat.COLON_RESOURCE_NAME,
-        )
-        self._worker.add_to_role_policy(
-            iam.PolicyStatement(actions=list(SECRET_READ_ACTIONS), resources=[secrets_arn])
-        )
-        role = self._worker.role
-        assert role is not None
-        acknowledge(
-            role,
-            "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>"
-            f":secret:{prefix}*]",
-            f"Per-user Kalshi credentials are created when a user connects an account, one secret named "
-            f"{prefix}<user_id> each, so their ARNs are unknown at deploy time; the grant is read-only "
-            "(GetSecretValue) and limited to that name prefix (the random ARN suffix needs the wildcard).",
-        )
+    def connect_starters(
+        self, specs: Sequence[FunctionSpec], functions: Mapping[str, lambda_.Function]
+    ) -> None:
+        """Every function whose settings name a state machine (``STATE_MACHINE_ENVS``) may start
+        executions there and read their results: the machine's ARN in its environment,
+        StartExecution on that machine only, DescribeExecution on that machine's executions only."""
+        machines = {
+            Env.ORDER_STATE_MACHINE_ARN: (self.state_machine, ORDER_STATE_MACHINE_LOGICAL_ID),
+            Env.ORDER_BATCH_STATE_MACHINE_ARN: (
+                self.batch_state_machine,
+                ORDER_BATCH_STATE_MACHINE_LOGICAL_ID,
+            ),
+        }
+        for spec in specs:
+            for env in sorted(state_machine_envs(spec)):
+                if env not in machines:
+                    raise InfraConfigError(
+                        f"function {spec.name!r} reads {env.value}, which no state machine provides"
+                    )
+                machine, logical_id = machines[env]
+                self._connect(functions[spec.name], env, machine, logical_id)
 
-    def connect_starter(self, function: lambda_.Function) -> None:
-        """Let ``function`` start order executions and read their results (``POST /api/bot/order``):
-        the state machine's ARN in its environment, StartExecution on this machine only,
-        DescribeExecution on this machine's executions only."""
-        machine = self.state_machine
-        function.add_environment(Env.ORDER_STATE_MACHINE_ARN.value, machine.state_machine_arn)
+    def _connect(
+        self, function: lambda_.Function, env: Env, machine: sfn.StateMachine, logical_id: str
+    ) -> None:
+        function.add_environment(env.value, machine.state_machine_arn)
         function.add_to_role_policy(
-            iam.PolicyStatement(actions=["states:StartExecution"], resources=[machine.state_machine_arn])
+            iam.PolicyStatement(actions=list(EXECUTION_START_ACTIONS), resources=[machine.state_machine_arn])
         )
         executions = Stack.of(self).format_arn(
             service="states",
@@ -152,17 +154,25 @@ class OrderWorkflow(Construct):
             arn_format=ArnFormat.COLON_RESOURCE_NAME,
         )
         function.add_to_role_policy(
-            iam.PolicyStatement(actions=["states:DescribeExecution"], resources=[executions])
+            iam.PolicyStatement(actions=list(EXECUTION_DESCRIBE_ACTIONS), resources=[executions])
         )
         role = function.role
         assert role is not None
         acknowledge(
             role,
             "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:"
-            f"<{ORDER_STATE_MACHINE_LOGICAL_ID}.Name>:*]",
-            "Execution ARNs are named by order intent ids created at run time; the grant is "
-            "DescribeExecution only, limited to the order state machine's own executions.",
+            f"<{logical_id}.Name>:*]",
+            "Execution ARNs are named by order intent or batch ids created at run time; the grant is "
+            "DescribeExecution only, limited to this state machine's own executions.",
         )
+
+    @property
+    def by_logical_id(self) -> dict[str, sfn.StateMachine]:
+        """Both machines by their CloudFormation logical id (alarms are named after it)."""
+        return {
+            ORDER_STATE_MACHINE_LOGICAL_ID: self.state_machine,
+            ORDER_BATCH_STATE_MACHINE_LOGICAL_ID: self.batch_state_machine,
+        }
 
     @property
     def state_machines(self) -> tuple[sfn.StateMachine, sfn.StateMachine]:

@@ -95,6 +95,13 @@ _QUEUE_ATTRIBUTES: Final = (
     "FifoQueue",
     "ContentBasedDeduplication",
 )
+_MAPPING_NUMBERS: Final = (
+    "MaximumBatchingWindowInSeconds",
+    "MaximumRecordAgeInSeconds",
+    "MaximumRetryAttempts",
+    "ParallelizationFactor",
+)
+_MAPPING_FLAGS: Final = ("BisectBatchOnFunctionError",)
 TABLE_TYPES: Final = frozenset({"AWS::DynamoDB::Table", "AWS::DynamoDB::GlobalTable"})
 _SKIP_REASONS: Final = {
     "AWS::IAM::Role": "IAM is not enforced locally (one local execution role is used)",
@@ -871,7 +878,17 @@ class _Provisioner:
 
     def _create_event_source_mapping(self, logical_id: str) -> None:
         props = self._resolved(
-            logical_id, ("EventSourceArn", "FunctionName", "StartingPosition", "Enabled", "BatchSize")
+            logical_id,
+            (
+                "EventSourceArn",
+                "FunctionName",
+                "StartingPosition",
+                "Enabled",
+                "BatchSize",
+                *_MAPPING_NUMBERS,
+                *_MAPPING_FLAGS,
+                "DestinationConfig",
+            ),
         )
         source = str(props.get("EventSourceArn", ""))
         if ":dynamodb:" not in source or "/stream/" not in source:
@@ -891,6 +908,11 @@ class _Provisioner:
         }
         if "BatchSize" in props:
             request["BatchSize"] = int(props["BatchSize"])
+        # Kept on the mapping for the local stream delivery (retries); moto itself ignores them.
+        request.update({key: int(props[key]) for key in _MAPPING_NUMBERS if key in props})
+        request.update({key: props[key] in (True, "true") for key in _MAPPING_FLAGS if key in props})
+        if "DestinationConfig" in props:
+            request["DestinationConfig"] = props["DestinationConfig"]
         self.mappings.append(str(self.clients.lambda_.create_event_source_mapping(**request)["UUID"]))
 
     # ---- read-only views for the scheduler and the HTTP adapter

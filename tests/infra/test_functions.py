@@ -8,7 +8,16 @@ import pytest
 
 from infra.constants import EXTRA_ENVIRONMENT, FUNCTION_METADATA_KEY, function_logical_id
 from infra.wiring import settings_aliases
-from inplay.config import FUNCTIONS, SECRET_ENVS, STATE_MACHINE_ENVS, TOPIC_ENVS, FunctionSpec, load_settings
+from inplay.config import (
+    FUNCTION_ENVS,
+    FUNCTIONS,
+    SECRET_ENVS,
+    STATE_MACHINE_ENVS,
+    TOPIC_ENVS,
+    Env,
+    FunctionSpec,
+    load_settings,
+)
 from inplay.store.schema import TABLES
 from tests.infra.helpers import of_type, ref_target
 
@@ -61,11 +70,14 @@ def test_environment_is_exactly_the_settings_model(resources: dict[str, Any], sp
         {e.value: "AWS::SecretsManager::Secret" for e in SECRET_ENVS}
         | {e.value: "AWS::SNS::Topic" for e in TOPIC_ENVS}
         | {e.value: "AWS::StepFunctions::StateMachine" for e in STATE_MACHINE_ENVS}
+        | {e.value: "AWS::Lambda::Function" for e in FUNCTION_ENVS}
     )
     for name, value in env.items():
         if name in tables:
             assert value == {"Ref": tables[name]}, name
-        elif name in arn_types:  # a Ref to a secret or topic is its ARN
+        elif name in {e.value for e in FUNCTION_ENVS}:  # a Ref to a function is its name
+            assert value == {"Ref": function_logical_id(FUNCTION_ENVS[Env(name)])}, name
+        elif name in arn_types:  # a Ref to a secret, topic or state machine is its ARN
             assert resources[ref_target(value)]["Type"] == arn_types[name], name
         else:
             assert isinstance(value, str), name

@@ -1,4 +1,5 @@
-"""Least privilege: each role gets exactly the DynamoDB actions its spec implies, nothing more."""
+"""Least privilege: each role gets exactly the DynamoDB actions its spec implies, nothing more
+(table and index actions from ``spec.tables``, stream actions from ``spec.streams``)."""
 
 from __future__ import annotations
 
@@ -6,15 +7,23 @@ from typing import Any
 
 import pytest
 
-from infra.constants import function_logical_id
-from infra.wiring import INDEX_READ_ACTIONS, dynamodb_actions
+from infra.constants import USER_ENUMERATING_FUNCTIONS, function_logical_id
+from infra.wiring import INDEX_READ_ACTIONS, STREAM_READ_ACTIONS, dynamodb_actions
 from inplay.config import FUNCTIONS, Access, FunctionSpec
 from inplay.store.schema import AUDIT, table_spec
 from tests.infra.helpers import as_list, of_type, ref_target, resource_table, role_statements
 
 pytestmark = pytest.mark.slow
 
-Grant = tuple[str, str, str | None]  # (action, table logical id, index name)
+Grant = tuple[str, str, str | None]  # (action, table logical id, index name or "stream")
+STREAM = "stream"
+
+
+def _stream_table(resource: Any) -> str | None:
+    """The table logical id behind ``{"Fn::GetAtt": [table, "StreamArn"]}``."""
+    if isinstance(resource, dict) and "Fn::GetAtt" in resource and resource["Fn::GetAtt"][1] == "StreamArn":
+        return str(resource["Fn::GetAtt"][0])
+    return None
 
 
 def _granted(resources: dict[str, Any], role_id: str) -> set[Grant]:
@@ -25,6 +34,10 @@ def _granted(resources: dict[str, Any], role_id: str) -> set[Grant]:
             continue
         assert statement["Effect"] == "Allow"
         for resource in as_list(statement["Resource"]):
+            stream = _stream_table(resource)
+            if stream is not None:
+                grants.update((action, stream, STREAM) for action in actions)
+                continue
             target = resource_table(resource)
             assert target is not None, f"DynamoDB statement on a non-table resource: {resource}"
             grants.update((action, *target) for action in actions)
@@ -40,6 +53,8 @@ def _expected(spec: FunctionSpec) -> set[Grant]:
         )
         for gsi in table.gsis:
             grants.update((a, table.logical_id, gsi.name) for a in INDEX_READ_ACTIONS)
+    for env in spec.streams:
+        grants.update((a, table_spec(env).logical_id, STREAM) for a in STREAM_READ_ACTIONS)
     return grants
 
 
@@ -55,9 +70,14 @@ def test_role_has_exactly_the_spec_grants(resources: dict[str, Any], spec: Funct
 
 
 @pytest.mark.parametrize("spec", FUNCTIONS, ids=lambda s: s.name)
-def test_role_has_no_managed_policies_and_wildcards_only_for_xray(
+def test_role_has_no_managed_policies_and_wildcards_only_where_no_resource_exists(
     resources: dict[str, Any], spec: FunctionSpec
 ) -> None:
+    """``*`` only for actions with no resource-level permission: X-Ray, and ListSecrets for the
+    functions that enumerate users by credential secret name."""
+    unscoped = {"xray:PutTraceSegments", "xray:PutTelemetryRecords"}
+    if spec.name in USER_ENUMERATING_FUNCTIONS:
+        unscoped.add("secretsmanager:ListSecrets")
     role_id = _role_of(resources, spec)
     role = resources[role_id]["Properties"]
     assert "ManagedPolicyArns" not in role
@@ -68,7 +88,7 @@ def test_role_has_no_managed_policies_and_wildcards_only_for_xray(
         actions = as_list(statement["Action"])
         assert all(not a.endswith("*") for a in actions), actions
         if "*" in as_list(statement["Resource"]):
-            assert set(actions) <= {"xray:PutTraceSegments", "xray:PutTelemetryRecords"}
+            assert set(actions) <= unscoped, actions
 
 
 def test_no_dynamodb_wildcard_and_no_audit_mutation_anywhere(resources: dict[str, Any]) -> None:

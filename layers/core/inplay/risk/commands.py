@@ -10,6 +10,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from inplay.risk.records import ReconcileTrigger
+from inplay.store.users import USER_ID_PATTERN
 
 __all__ = [
     "EmergencyStopRequest",
@@ -20,8 +21,6 @@ __all__ = [
     "ReconcileReply",
     "ResetRequest",
 ]
-
-USER_ID_PATTERN = r"^[A-Za-z0-9_-]{1,128}$"
 
 
 class _Model(BaseModel):

@@ -5,10 +5,15 @@ The DynamoDB implementation is :class:`inplay.store.risk.DynamoRiskStore`. Item 
 
 - ``KILL#<event_id>``: a :class:`KillSwitchEvent` (kind ``kill_switch``);
 - ``ORPHAN#<orphan_id>``: an :class:`OrphanRecord` (kind ``orphan``), created once per orphan;
-- ``RECON#<report_id>``: a :class:`ReconcileReport` (kind ``reconcile``);
+- ``RECON#<started_at>#<report_id>``: a :class:`ReconcileReport` (kind ``reconcile``); the start
+  time (ISO 8601 UTC, microseconds) leads so the newest reports are one query away;
 - ``EQUITY``: the user's :class:`EquityMarks` (peak equity, the day's opening balance);
 - ``APISTATS#<YYYY-MM-DDTHH:MM>``: venue calls and errors counted per minute (kind ``api_stats``);
-- partition :data:`SYSTEM_USER`, ``HEARTBEAT#<component>``: a :class:`Heartbeat`.
+- partition :data:`SYSTEM_USER`, ``HEARTBEAT#<component>``: a :class:`Heartbeat`;
+- partition :data:`SYSTEM_USER`, ``PAGE#<component>``: the watchdog's open :class:`WatchdogPage`.
+
+Each record is stored whole as JSON (``doc``) next to ``kind`` and ``at`` (ISO 8601 UTC text with
+microseconds: sortable) and the few attributes conditions and counters need.
 """
 
 from __future__ import annotations
@@ -28,7 +33,7 @@ from inplay.risk.records import (
     ReconcileReport,
 )
 
-__all__ = ["ApiStats", "EquityMarks", "InMemoryRiskStore", "RiskStore"]
+__all__ = ["ApiStats", "EquityMarks", "InMemoryRiskStore", "RiskStore", "WatchdogPage"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +53,17 @@ class EquityMarks:
 class ApiStats:
     calls: int = 0
     errors: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class WatchdogPage:
+    """A component the watchdog has paged about and not yet seen recover."""
+
+    component: str
+    first_paged_at: datetime
+    """When the first page of this outage went out."""
+    last_paged_at: datetime
+    pages: int = 1
 
 
 class RiskStore(Protocol):
@@ -104,6 +120,19 @@ class RiskStore(Protocol):
 
     def heartbeats(self) -> dict[str, Heartbeat]: ...
 
+    # the watchdog's open pages (system-wide)
+    def watchdog_pages(self) -> dict[str, WatchdogPage]:
+        """Every open page, by component."""
+        ...
+
+    def swap_watchdog_page(
+        self, component: str, *, expected: WatchdogPage | None, new: WatchdogPage | None
+    ) -> bool:
+        """Compare-and-set the component's open page: store ``new`` (None: remove it) only if the
+        stored page is still ``expected`` (None: there is none), compared by ``last_paged_at``.
+        False, and nothing written, when another writer changed it first."""
+        ...
+
 
 def _minute(at: datetime) -> datetime:
     return at.replace(second=0, microsecond=0)
@@ -120,6 +149,7 @@ class InMemoryRiskStore:
         self._marks: dict[str, EquityMarks] = {}
         self._stats: dict[tuple[str, datetime], ApiStats] = {}
         self._beats: dict[str, Heartbeat] = {}
+        self._pages: dict[str, WatchdogPage] = {}
 
     def put_kill_event(self, event: KillSwitchEvent) -> None:
         with self._lock:
@@ -158,8 +188,9 @@ class InMemoryRiskStore:
             current = self._orphans.get((user_id, orphan_id))
             if current is None or current.resolved:
                 return current
-            resolved = current.model_copy(
-                update={"resolved": True, "resolved_at": at, "resolution": resolution, "notes": notes}
+            resolved = OrphanRecord.model_validate(
+                current.model_dump()
+                | {"resolved": True, "resolved_at": at, "resolution": resolution, "notes": notes}
             )
             self._orphans[(user_id, orphan_id)] = resolved
             return resolved
@@ -203,3 +234,24 @@ class InMemoryRiskStore:
 
     def heartbeats(self) -> dict[str, Heartbeat]:
         return dict(self._beats)
+
+    def watchdog_pages(self) -> dict[str, WatchdogPage]:
+        return dict(self._pages)
+
+    def swap_watchdog_page(
+        self, component: str, *, expected: WatchdogPage | None, new: WatchdogPage | None
+    ) -> bool:
+        with self._lock:
+            current = self._pages.get(component)
+            unchanged = (
+                current is None
+                if expected is None
+                else current is not None and current.last_paged_at == expected.last_paged_at
+            )
+            if not unchanged:
+                return False
+            if new is None:
+                self._pages.pop(component, None)
+            else:
+                self._pages[component] = replace(new, component=component)
+            return True

@@ -117,6 +117,7 @@ RISK: Final = TableSpec(
     sort_key="sk",  # "KILL#<ts>" | "ORPHAN#<order_id>" | "RECON#<ts>"
     gsis=(Gsi("by_kind", partition_key="kind", sort_key="at"),),
     stream=StreamView.NEW_AND_OLD_IMAGES,
+    ttl_attribute="expires_at",  # per-minute API-call counters only; events and reports are kept
     purpose="Risk events: kill-switch events, orphaned orders, reconciliation reports",
 )
 IDEMPOTENCY: Final = TableSpec(
