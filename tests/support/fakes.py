@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -53,7 +54,8 @@ class InMemoryGames:
     def record_poll(self, heartbeat: FeedHeartbeat) -> None:
         current = self.heartbeats.get(heartbeat.league.value)
         if current is None or current.polled_at < heartbeat.polled_at:
-            self.heartbeats[heartbeat.league.value] = heartbeat
+            last_ok = heartbeat.polled_at if heartbeat.ok else (current.last_ok_at if current else None)
+            self.heartbeats[heartbeat.league.value] = dataclasses.replace(heartbeat, last_ok_at=last_ok)
 
     def list_games(
         self, league: League | None = None, state: Phase | None = None, *, now: datetime | None = None

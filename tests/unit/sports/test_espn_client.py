@@ -104,6 +104,7 @@ def test_settings_give_base_url_and_user_agent(server) -> None:
         GamePollerSettings,
         {
             "INPLAY_GAMES_TABLE": "games",
+            "INPLAY_RISK_TABLE": "risk",
             "INPLAY_ESPN_BASE_URL": "http://127.0.0.1:8123/espn",
             "INPLAY_USER_AGENT": "inplay-test/1.0 (+https://example.invalid)",
         },

@@ -59,6 +59,7 @@ from inplay.orders.intents import (
 )
 from inplay.orders.outcomes import alert_for, audit_key, audit_kind, error_info, result_of, unrecorded_result
 from inplay.orders.workflow import (
+    BotConfig,
     CancelReason,
     ExecutionPolicy,
     Next,
@@ -284,8 +285,10 @@ def reserve(state: WorkflowState, deps: OrderDeps) -> OrderProgress:
                 "market_blocked",
                 f"new entries on {intent.market_ticker} are blocked: {block}",
             )
-    if config is None:
+    if config is None and not intent.reduce_only:
         return _refuse(deps, progress, intent, state, "bot_settings_invalid", settings_problem or "")
+    # Broken settings must not keep a position from being closed: reduce-only uses the defaults.
+    config = config or BotConfig()
     # A reduce-only order can only shrink a holding (the venue caps it at the position), so the
     # per-order size and cost limits that guard new exposure do not stop a flatten.
     breach = (

@@ -13,10 +13,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cache
-from typing import Final, Protocol
+from typing import Any, Final, Protocol
 
 from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
-from pynamodb.exceptions import PutError
+from pynamodb.exceptions import PutError, UpdateError
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
@@ -45,6 +45,8 @@ class FeedHeartbeat:
     live_games: int
     ok: bool
     error: str | None = None
+    last_ok_at: datetime | None = None
+    """The last poll that succeeded (a failed poll keeps the previous one): how fresh the data is."""
 
 
 class GamesRepository(Protocol):
@@ -98,6 +100,7 @@ class _GameItem(Model):
     live_games = NumberAttribute(null=True)
     ok = BooleanAttribute(null=True)
     error = UnicodeAttribute(null=True)
+    last_ok_at = UTCDateTimeAttribute(null=True)
 
     by_state = _StateIndex()
 
@@ -145,19 +148,19 @@ class GamesStore:
 
     def record_poll(self, heartbeat: FeedHeartbeat) -> None:
         item_cls = self._model
-        item = item_cls(
-            heartbeat.league.value,
-            FEED_EVENT_ID,
-            polled_at=heartbeat.polled_at,
-            live_games=heartbeat.live_games,
-            ok=heartbeat.ok,
-            error=heartbeat.error,
-        )
+        actions: list[Any] = [
+            item_cls.polled_at.set(heartbeat.polled_at),
+            item_cls.live_games.set(heartbeat.live_games),
+            item_cls.ok.set(heartbeat.ok),
+            item_cls.error.set(heartbeat.error) if heartbeat.error is not None else item_cls.error.remove(),
+        ]
+        if heartbeat.ok:
+            actions.append(item_cls.last_ok_at.set(heartbeat.polled_at))
         # Never move the heartbeat backwards when two pollers overlap.
         condition = item_cls.polled_at.does_not_exist() | (item_cls.polled_at < heartbeat.polled_at)
         try:
-            item.save(condition=condition)
-        except PutError as exc:
+            item_cls(heartbeat.league.value, FEED_EVENT_ID).update(actions=actions, condition=condition)
+        except UpdateError as exc:
             if exc.cause_response_code != "ConditionalCheckFailedException":
                 raise
 
@@ -193,6 +196,7 @@ class GamesStore:
                 live_games=int(item.live_games or 0),
                 ok=bool(item.ok),
                 error=item.error,
+                last_ok_at=item.last_ok_at,
             )
             for item in item_cls.batch_get(keys)
             if item.polled_at is not None

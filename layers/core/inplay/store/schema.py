@@ -97,7 +97,10 @@ FILLS: Final = TableSpec(
     env=Env.FILLS_TABLE,
     partition_key="user_id",
     sort_key="fill_id",
-    gsis=(Gsi("by_intent", partition_key="intent_id", sort_key="filled_at"),),
+    gsis=(
+        Gsi("by_intent", partition_key="intent_id", sort_key="filled_at"),
+        Gsi("by_user_time", partition_key="user_id", sort_key="filled_at"),  # today's P&L, kill switch
+    ),
     stream=StreamView.NEW_IMAGE,  # kill-switch checks right after every recorded fill
     purpose="Venue fills, keyed by the venue's fill id (idempotent recording)",
 )

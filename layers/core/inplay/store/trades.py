@@ -73,6 +73,15 @@ class _ByIntent(GlobalSecondaryIndex["_FillItem"]):  # type: ignore[no-untyped-c
     filled_at = UnicodeAttribute(range_key=True)
 
 
+class _ByUserTime(GlobalSecondaryIndex["_FillItem"]):  # type: ignore[no-untyped-call]
+    class Meta:
+        index_name = FILLS.gsis[1].name
+        projection = AllProjection()
+
+    user_id = UnicodeAttribute(hash_key=True)
+    filled_at = UnicodeAttribute(range_key=True)
+
+
 class _FillItem(Model):
     class Meta:
         table_name = "unbound"
@@ -100,6 +109,7 @@ class _FillItem(Model):
     recorded_at = UTCDateTimeAttribute()
 
     by_intent = _ByIntent()
+    by_user_time = _ByUserTime()
 
 
 class _ByStatus(GlobalSecondaryIndex["_PositionItem"]):  # type: ignore[no-untyped-call]
@@ -287,6 +297,18 @@ class DynamoTradeStore:
     def fills_for_intent(self, intent_id: str) -> list[FillRecord]:
         """Fills of one intent, oldest first (served from an index: eventually consistent)."""
         return [_fill_record(item) for item in self._fills.by_intent.query(intent_id)]
+
+    def fills_since(self, user_id: str, since: datetime) -> list[FillRecord]:
+        """The user's fills at or after ``since``, oldest first (index: eventually consistent)."""
+        items = self._fills.by_user_time.query(
+            user_id, range_key_condition=self._fills.filled_at >= _iso(since)
+        )
+        return [_fill_record(item) for item in items]
+
+    def closed_positions(self, user_id: str, *, limit: int) -> list[PositionState]:
+        """Up to ``limit`` closed positions, most recently opened first (index: eventually consistent)."""
+        items = self._positions.by_status.query(f"{user_id}#CLOSED", scan_index_forward=False, limit=limit)
+        return [_position_state(item) for item in items]
 
     def open_positions(self, user_id: str) -> Iterable[PositionState]:
         """The user's open positions (index: eventually consistent)."""
