@@ -20,42 +20,19 @@ from inplay.orders.auditing import IdempotentOrderAudit
 from inplay.orders.steps import OrderDeps, run_step
 from inplay.store.bots import DynamoBotControls
 from inplay.store.intents import DynamoIntentLedger
+from inplay.store.risk import DynamoRiskStore
 from inplay.store.trades import DynamoTradeStore
-from inplay.venues.factory import KalshiVenues, SecretsManagerReader
-from inplay.venues.kalshi.client import RecoveryPolicy
-
-
-def recovery_policy(lag_seconds: float, max_wait_seconds: float) -> RecoveryPolicy:
-    """How a placement looks for a lost order: polls start at a quarter of the lag window and never
-    grow past it, so the look-up keeps pace with the venue's lag (and a short lag in tests)."""
-    first = min(0.5, max(0.05, lag_seconds / 4))
-    return RecoveryPolicy(
-        lag_window=lag_seconds,
-        max_wait=max_wait_seconds,
-        poll_interval=first,
-        max_poll_interval=max(first, min(4.0, lag_seconds)),
-    )
+from inplay.venues.counting import CountingVenues
+from inplay.venues.factory import kalshi_venues
 
 
 @cache
 def dependencies() -> OrderDeps:
     from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
 
-    from inplay.venues.kalshi import RetryPolicy
-
     settings = cached_settings(OrderWorkerSettings)
-    venues = KalshiVenues(
-        base_url=settings.kalshi_base_url,
-        secrets=SecretsManagerReader(),
-        secret_prefix=settings.kalshi_secret_prefix,
-        client_options={
-            "timeout": settings.kalshi_timeout_seconds,
-            "retry": RetryPolicy(max_attempts=settings.kalshi_max_attempts),
-            "recovery": recovery_policy(
-                settings.kalshi_recovery_lag_seconds, settings.kalshi_recovery_max_wait_seconds
-            ),
-        },
-    )
+    risk = DynamoRiskStore(settings.risk_table)
+    venues = CountingVenues(kalshi_venues(settings), risk)
     return OrderDeps(
         ledger=DynamoIntentLedger(settings.intents_table),
         controls=DynamoBotControls(settings.bots_table),
@@ -88,4 +65,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         logger.info("order step done", extra={"next": output.get("next"), "result": result})
     finally:
         logger.remove_keys(["step", "intent_id"])  # a warm container serves other executions next
+        venues = deps.venues
+        if isinstance(venues, CountingVenues):
+            venues.flush()  # the kill switch's API error rate reads these counts
     return output

@@ -19,6 +19,7 @@ def test_game_poller_settings_from_environment() -> None:
         GamePollerSettings,
         {
             Env.GAMES_TABLE: "games",
+            Env.RISK_TABLE: "risk",
             Env.LEAGUES: "nba, nfl",
             Env.POLL_INTERVAL_SECONDS: "5",
             Env.ESPN_BASE_URL: "http://127.0.0.1:9/apis/site/v2/sports",
@@ -32,7 +33,7 @@ def test_game_poller_settings_from_environment() -> None:
 
 
 def test_defaults_cover_every_league() -> None:
-    settings = load_settings(GamePollerSettings, {Env.GAMES_TABLE: "games"})
+    settings = load_settings(GamePollerSettings, {Env.GAMES_TABLE: "games", Env.RISK_TABLE: "risk"})
     assert settings.leagues == ALL_LEAGUES
     # The window keeps live state fresher than 10 s across invocation boundaries.
     assert settings.poll_interval_seconds <= 10

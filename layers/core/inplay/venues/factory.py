@@ -21,8 +21,9 @@ from typing import TYPE_CHECKING, Any, Final, Protocol
 from inplay.orders.intents import IntentRecord, TradingMode
 
 if TYPE_CHECKING:
+    from inplay.config import KalshiSettings
     from inplay.venues.base import Venue
-    from inplay.venues.kalshi.client import KalshiClient
+    from inplay.venues.kalshi.client import KalshiClient, RecoveryPolicy
 
 __all__ = [
     "DEFAULT_KALSHI_SECRET_PREFIX",
@@ -33,6 +34,8 @@ __all__ = [
     "VenueConfigError",
     "VenueProvider",
     "kalshi_secret_name",
+    "kalshi_venues",
+    "recovery_policy",
 ]
 
 DEFAULT_KALSHI_SECRET_PREFIX: Final = "inplay/kalshi/"
@@ -194,3 +197,35 @@ class KalshiVenues:
             cached, self._clients = list(self._clients.values()), {}
         for entry in cached:
             entry.client.close()
+
+
+def recovery_policy(lag_seconds: float, max_wait_seconds: float) -> RecoveryPolicy:
+    """How a placement looks for a lost order: polls start at a quarter of the lag window and never
+    grow past it, so the look-up keeps pace with the venue's lag (and a short lag in tests)."""
+    from inplay.venues.kalshi.client import RecoveryPolicy
+
+    first = min(0.5, max(0.05, lag_seconds / 4))
+    return RecoveryPolicy(
+        lag_window=lag_seconds,
+        max_wait=max_wait_seconds,
+        poll_interval=first,
+        max_poll_interval=max(first, min(4.0, lag_seconds)),
+    )
+
+
+def kalshi_venues(settings: KalshiSettings, secrets: SecretReader | None = None) -> KalshiVenues:
+    """The Kalshi accounts of a function whose settings include :class:`KalshiSettings`."""
+    from inplay.venues.kalshi import RetryPolicy
+
+    return KalshiVenues(
+        base_url=settings.kalshi_base_url,
+        secrets=secrets or SecretsManagerReader(),
+        secret_prefix=settings.kalshi_secret_prefix,
+        client_options={
+            "timeout": settings.kalshi_timeout_seconds,
+            "retry": RetryPolicy(max_attempts=settings.kalshi_max_attempts),
+            "recovery": recovery_policy(
+                settings.kalshi_recovery_lag_seconds, settings.kalshi_recovery_max_wait_seconds
+            ),
+        },
+    )
