@@ -43,7 +43,10 @@ def _fresh_process_caches() -> None:
     import api.handler
     import discord_notifier.handler
     import game_poller.handler
+    import kill_switch.handler
     import order_worker.handler
+    import reconciler.handler
+    import watchdog.handler
     from inplay.audit import store as audit_store
     from inplay.config import cached_settings
     from inplay.store import bots, games, intents, risk, trades
@@ -53,6 +56,9 @@ def _fresh_process_caches() -> None:
     api.handler.order_workflow.cache_clear()
     api.handler.invoker.cache_clear()
     game_poller.handler.heartbeats.cache_clear()
+    kill_switch.handler.runtime.cache_clear()
+    reconciler.handler.runtime.cache_clear()
+    watchdog.handler.dependencies.cache_clear()
     risk._model_for.cache_clear()
     game_poller.handler.poller.cache_clear()
     discord_notifier.handler.notifier.cache_clear()
