@@ -1,10 +1,12 @@
 """The local cloud: the synthesized CDK template running in one process, no Docker, no AWS account.
 
 ``LocalCloud(template_path).start()`` starts, in order: an in-process moto server (which takes
-over this process's AWS environment variables, see :mod:`local.cloud.moto_runtime`), the Lambda
-patch (handlers run in-process), the provisioner (resources from the template), the functions'
-environment variables, the scheduler (the template's schedules) and the HTTP adapter (the REST API
-and ``frontend/dist``). :meth:`LocalCloud.stop` undoes all of it in reverse order.
+over this process's AWS environment variables, see :mod:`local.cloud.moto_runtime`), asynchronous
+DynamoDB stream delivery (:mod:`local.cloud.streams`), the Lambda patch (handlers run in-process),
+the provisioner (resources from the template), with ``state_dir`` the DynamoDB state of the last
+run (:mod:`local.cloud.persistence`), the functions' environment variables, the scheduler (the
+template's schedules) and the HTTP adapter (the REST API and ``frontend/dist``).
+:meth:`LocalCloud.stop` undoes all of it in reverse order.
 """
 
 from __future__ import annotations
@@ -16,10 +18,11 @@ from typing import TYPE_CHECKING, Any, Final
 
 from botocore.config import Config
 
-from local.cloud import lambda_patch
+from local.cloud import lambda_patch, streams
 from local.cloud.errors import LocalCloudError
 from local.cloud.http_adapter import HttpAdapter, lambda_invoker
 from local.cloud.moto_runtime import REGION, MotoRuntime
+from local.cloud.persistence import DynamoPersistence, RestoreSummary
 from local.cloud.provisioner import ProvisionedStack, load_template, provision
 from local.cloud.scheduler import Scheduler, boto3_target_invoker
 
@@ -39,6 +42,7 @@ class LocalCloud:
 
     ``http_port=0`` and ``moto_port=0`` pick free ports. ``speed`` divides every schedule interval.
     ``env_overrides`` replace function environment variables (e.g. a local ESPN base URL).
+    ``state_dir`` keeps the DynamoDB tables across restarts and crashes (``None``: in memory only).
     """
 
     def __init__(
@@ -54,6 +58,7 @@ class LocalCloud:
         api_prefix: str = "/api",
         max_concurrent_runs: int = 2,
         schedules_enabled: bool = True,
+        state_dir: Path | str | None = None,
     ) -> None:
         if speed <= 0:
             raise LocalCloudError(f"speed must be positive, got {speed}")
@@ -67,6 +72,11 @@ class LocalCloud:
         self._api_prefix = api_prefix
         self._max_concurrent = max_concurrent_runs
         self._schedules_enabled = schedules_enabled
+        self.state_dir = None if state_dir is None else Path(state_dir)
+        self._persistence: DynamoPersistence | None = None
+        self._streams_installed_here = False
+        self.restored: RestoreSummary | None = None
+        """What was restored from ``state_dir`` by the last start (``None`` without one)."""
         self._moto: MotoRuntime | None = None
         self._patch_installed_here = False
         self._restore_env: Callable[[], None] | None = None
@@ -120,6 +130,8 @@ class LocalCloud:
         try:
             self._moto = MotoRuntime(self._moto_port, host=self._host)
             self._moto.start()
+            self._streams_installed_here = not streams.is_installed()
+            streams.install()
             self._patch_installed_here = not lambda_patch.is_installed()
             lambda_patch.install()
             stack_name = self.template_path.name.split(".")[0] or "Inplay"
@@ -130,6 +142,9 @@ class LocalCloud:
                 asset_dir=self.template_path.parent,
                 stack_name=stack_name,
             )
+            if self.state_dir is not None:
+                self._persistence = DynamoPersistence(self.state_dir)
+                self.restored = self._persistence.open()
             self._restore_env = lambda_patch.apply_environment(self._provisioned.environment)
             import boto3
 
@@ -175,8 +190,13 @@ class LocalCloud:
         )
         return self
 
+    def drain_streams(self, timeout: float = 10.0) -> bool:
+        """Wait until every queued DynamoDB stream record was delivered; False on timeout."""
+        return streams.drain(timeout)
+
     def stop(self, timeout: float = 5.0) -> None:
-        """HTTP adapter → scheduler → env → patch → moto, each step even if an earlier one failed."""
+        """HTTP adapter → scheduler → stream delivery → journal → env → patch → moto, each step even
+        if an earlier one failed. Stream records not yet delivered are dropped."""
         errors: list[BaseException] = []
 
         def attempt(step: Callable[[], Any]) -> None:
@@ -191,6 +211,12 @@ class LocalCloud:
         scheduler, self._scheduler = self._scheduler, None
         if scheduler is not None:
             attempt(lambda: scheduler.stop(timeout))
+        if self._streams_installed_here:
+            attempt(lambda: streams.uninstall(timeout))
+            self._streams_installed_here = False
+        persistence, self._persistence = self._persistence, None
+        if persistence is not None:
+            attempt(persistence.close)
         restore, self._restore_env = self._restore_env, None
         if restore is not None:
             attempt(restore)

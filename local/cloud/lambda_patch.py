@@ -51,6 +51,7 @@ logger = logging.getLogger(__name__)
 
 _MARKER: Final = "_inplay_local_cloud_patch"
 _lock = threading.Lock()
+_import_lock = threading.RLock()
 _original: Callable[..., tuple[str, bool, str]] | None = None
 
 
@@ -131,7 +132,8 @@ def run_handler(target: FunctionTarget, event: Any) -> Invocation:
             started,
         )
     try:
-        module = importlib.import_module(module_name)
+        with _import_lock:  # concurrent first imports of powertools fail half-initialized
+            module = importlib.import_module(module_name)
     except Exception as exc:
         stack = traceback.format_list(traceback.extract_tb(exc.__traceback__))
         return _error(

@@ -20,10 +20,10 @@ import logging
 import os
 import socket
 import urllib.request
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from typing import TYPE_CHECKING, Any, Final
 
-from local.cloud import ddb_atomic, lambda_patch
+from local.cloud import ddb_atomic, lambda_patch, streams
 from local.cloud.errors import LocalCloudError
 
 if TYPE_CHECKING:
@@ -222,14 +222,19 @@ def local_mock_aws(*, patch_lambda: bool = True) -> Iterator[None]:
     """``mock_aws`` configured like the local cloud (executing Step Functions), for tests.
 
     Also sets the local-cloud AWS variables (without an endpoint URL, so moto intercepts in-process),
-    makes DynamoDB conditional writes atomic (:mod:`local.cloud.ddb_atomic`) and, by default,
-    installs the Lambda patch so handlers really run.
+    makes DynamoDB conditional writes atomic (:mod:`local.cloud.ddb_atomic`), delivers DynamoDB
+    stream records asynchronously after the write commits (:mod:`local.cloud.streams`: call
+    ``streams.drain()`` before asserting on a stream consumer's effects) and, by default, installs
+    the Lambda patch so handlers really run.
     """
     from moto import mock_aws
 
-    with aws_environment(None, None), mock_aws(config=MOTO_CONFIG), ddb_atomic.patched():
-        if patch_lambda:
-            with lambda_patch.patched():
-                yield
-        else:
-            yield
+    lambdas = lambda_patch.patched() if patch_lambda else nullcontext()
+    with (
+        aws_environment(None, None),
+        mock_aws(config=MOTO_CONFIG),
+        ddb_atomic.patched(),
+        lambdas,
+        streams.patched(),
+    ):
+        yield

@@ -3,6 +3,11 @@
 Synthesizes the CDK template if the code changed since the last synth, provisions it into the local
 cloud, points the game poller at the ESPN replay server, and prints one line whenever a live game's
 score or clock moves. Ctrl-C or SIGTERM stops everything cleanly (exit 0).
+
+With ``--state-dir`` the DynamoDB tables (bots, kill switches, intents, positions, fills, audit…)
+are kept across restarts and crashes; ``--fresh`` empties them first. Without it every run starts
+empty, like the simulator. The Kalshi
+simulator, the ESPN replay, secrets and Step Functions executions start fresh every time.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from pathlib import Path
 from types import FrameType
 from typing import IO, Any
 
@@ -61,6 +67,19 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         metavar="URL",
         help="send alerts to this real Discord webhook instead of printing them here",
     )
+    parser.add_argument(
+        "--state-dir",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="keep the DynamoDB tables (kill switch, positions, audit…) in DIR across restarts and "
+        "crashes; the Kalshi simulator itself starts fresh, so kept positions show as ghosts",
+    )
+    parser.add_argument(
+        "--fresh",
+        action="store_true",
+        help="discard the kept tables first (kill switches, positions, fills…) and start empty",
+    )
     parser.set_defaults(func=run)
 
 
@@ -102,6 +121,7 @@ def run(args: argparse.Namespace) -> int:
     from local.alerts_sink import point_webhook_secret, start_alert_sink
     from local.cloud import LocalCloud
     from local.cloud.errors import LocalCloudError
+    from local.cloud.persistence import wipe_state
     from local.espn_replay import ReplayServer, demo_scenario
     from local.kalshi_sim import KalshiSimulator, SimServer
     from local.kalshi_sim.demo import setup_demo
@@ -119,6 +139,12 @@ def run(args: argparse.Namespace) -> int:
                 path = template_path()
         except SynthError as exc:
             raise CliError(str(exc), code=1) from exc
+        if args.fresh and args.state_dir is not None:
+            try:
+                if wipe_state(args.state_dir):
+                    _say(out, f"--fresh: discarded the tables kept in {args.state_dir}")
+            except (LocalCloudError, OSError) as exc:
+                raise CliError(f"cannot discard {args.state_dir}: {exc}", code=1) from exc
         replay = ReplayServer(demo_scenario(seed=args.seed), speed=args.speed)
         replay.start()
         sim = KalshiSimulator(seed=args.seed)
@@ -136,7 +162,7 @@ def run(args: argparse.Namespace) -> int:
             Env.LOG_LEVEL.value: "WARNING",
             "POWERTOOLS_METRICS_DISABLED": "true",
         }
-        cloud = LocalCloud(path, http_port=args.port, env_overrides=overrides)
+        cloud = LocalCloud(path, http_port=args.port, env_overrides=overrides, state_dir=args.state_dir)
         stop_sink = None
         try:
             if args.discord_webhook:
@@ -223,6 +249,12 @@ def _banner(out: IO[str], cloud: Any, espn_url: str, alerts: str) -> None:
         cloud.startup_seconds,
     )
     started = f" in {startup:.1f} s" if startup is not None else ""
+    restored = cloud.restored.restored if cloud.restored is not None else 0
+    state = (
+        f"{cloud.state_dir}  ({restored} items restored; --fresh to start empty)"
+        if cloud.state_dir is not None
+        else "in memory (--state-dir DIR keeps the tables across restarts)"
+    )
     lines = [
         f"inplay demo: local cloud up{started} (paper: orders go to the local Kalshi simulator)",
         f"  games API   {api_url}/games       (try ?league=nba&state=in)",
@@ -231,6 +263,7 @@ def _banner(out: IO[str], cloud: Any, espn_url: str, alerts: str) -> None:
         f"  AWS (moto)  {moto_url}            (AWS_ENDPOINT_URL for boto3 / aws cli)",
         f"  ESPN replay {espn_url}",
         f"  alerts      {alerts}",
+        f"  state       {state}",
         "  Ctrl-C to stop.",
     ]
     print("\n".join(lines), file=out, flush=True)

@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_demo_serves_live_games_and_exits_cleanly_on_sigterm(tmp_path) -> None:
     inplay = Path(sys.executable).with_name("inplay")
     process = subprocess.Popen(
-        [str(inplay), "demo", "--port", "0", "--speed", "5"],
+        [str(inplay), "demo", "--port", "0", "--speed", "5", "--state-dir", str(tmp_path / "state")],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,

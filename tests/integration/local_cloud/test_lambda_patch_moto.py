@@ -8,6 +8,7 @@ import zipfile
 import boto3
 import pytest
 
+from local.cloud import streams
 from local.cloud.moto_runtime import local_mock_aws
 from local.cloud.testing import instant_waits, wait_for_execution
 
@@ -133,6 +134,8 @@ def test_a_dynamodb_stream_mapping_delivers_insert_records(aws):
     )
     ddb.put_item(TableName="games", Item={"pk": {"S": "nba#1"}, "score": {"N": "3"}})
     stream = importlib.import_module("lc_handlers.stream")
+
+    assert streams.drain(10)  # delivered asynchronously, after the write commits (as on AWS)
 
     assert [record["eventName"] for record in stream.RECORDS] == ["INSERT"]
     assert stream.RECORDS[0]["dynamodb"]["NewImage"] == {"pk": {"S": "nba#1"}, "score": {"N": "3"}}

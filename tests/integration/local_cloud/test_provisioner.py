@@ -6,6 +6,7 @@ import json
 import boto3
 import pytest
 
+from local.cloud import streams
 from local.cloud.errors import EnvConflictError, ProvisioningError, UnsupportedIntrinsicError
 from local.cloud.moto_runtime import local_mock_aws
 from local.cloud.provisioner import load_template, provision
@@ -110,6 +111,7 @@ def test_stream_mapping_from_the_template_delivers_inserts(stack):
 
     stream.RECORDS.clear()
     boto3.client("dynamodb").put_item(TableName="EventsTable", Item={"pk": {"S": "a"}, "sk": {"S": "1"}})
+    assert streams.drain(10)  # delivered asynchronously, after the write commits (as on AWS)
     assert [record["eventName"] for record in stream.RECORDS] == ["INSERT"]
 
 

@@ -39,6 +39,7 @@ from inplay.store.intents import DynamoIntentLedger
 from inplay.venues.base import Action, OrderIntent, OutcomeSide, TimeInForce
 from inplay.venues.kalshi import KalshiClient, KalshiCredentials
 from local.alerts_sink import AlertSink, point_webhook_secret
+from local.cloud import streams
 from local.cloud.lambda_patch import apply_environment
 from local.cloud.moto_runtime import local_mock_aws
 from local.cloud.provisioner import ProvisionedStack, provision_file
@@ -336,6 +337,7 @@ def running_harness(template_path: Path, tmp_path: Path, *, instant: bool = True
             boto3.client("sns").subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn)
             yield Harness(stack, venue, queue_url)
         finally:
+            streams.drain(10)  # stream deliveries still in flight need the environment
             restore()
             import order_worker.handler
 
