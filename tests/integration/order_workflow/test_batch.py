@@ -77,7 +77,14 @@ def test_a_batch_closes_many_positions(harness: Harness) -> None:
     assert all(r["purpose"] == "exit" for r in out["results"])
     assert harness.position_contracts() == 0
     assert sum((D(r["realized_pnl"]) for r in out["results"]), D(0)) == D("-0.60")  # 15 × (0.48 − 0.52)
-    assert sorted(harness.audit_kinds()) == ["ENTRY", "ENTRY", "EXIT", "EXIT"]
+    # The switch was tripped by writing its item directly, so the kill-switch function (woken by
+    # the fills' stream) may announce the trip with its own record: only the orders are counted.
+    assert sorted(k for k in harness.audit_kinds() if k != "KILL_SWITCH") == [
+        "ENTRY",
+        "ENTRY",
+        "EXIT",
+        "EXIT",
+    ]
 
 
 def test_a_leg_already_settled_is_reported_not_placed_again(harness: Harness) -> None:

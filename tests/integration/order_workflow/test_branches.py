@@ -261,9 +261,11 @@ def test_a_tripped_kill_switch_lets_a_reduce_only_exit_through(harness: Harness)
     assert out["status"] == "FILLED" and out["purpose"] == "exit"
     assert harness.position_contracts() == 0
     assert D(out["realized_pnl"]) == D("-0.40")  # bought 10 at 0.52, sold at 0.48
-    kinds = [alert.kind for alert in harness.alerts()]
+    # The kill-switch function (woken by the fills' stream) may also announce the directly written
+    # trip; the orders' own alerts are exactly the entry and the exit.
+    kinds = [alert.kind for alert in harness.alerts() if alert.kind is not AlertKind.KILL_SWITCH]
     assert kinds == [AlertKind.TRADE_ENTRY, AlertKind.TRADE_EXIT]
-    assert harness.audit_kinds() == ["ENTRY", "EXIT"]
+    assert [k for k in harness.audit_kinds() if k != "KILL_SWITCH"] == ["ENTRY", "EXIT"]
 
 
 def test_a_duplicate_start_of_the_same_intent_is_refused(harness: Harness) -> None:
