@@ -206,7 +206,35 @@ class Harness:
         return DynamoBotControls(self.table("BotsTable"))
 
     def trip_kill_switch(self, reason: str = "daily loss limit") -> None:
-        self.controls().set_kill_switch(USER, KillSwitchState.TRIPPED, reason=reason)
+        """A manual trip that keeps positions (its event says so), so the real kill-switch function
+        woken by the fills' stream cancels resting orders but never races the test's own exits."""
+        from inplay.risk.kill_switch import kill_event_id
+        from inplay.risk.records import KillSwitchEvent, KillTrigger
+        from inplay.store.risk import DynamoRiskStore
+
+        now = datetime.now(UTC)
+        event_id = kill_event_id(KillTrigger.MANUAL.value, now)
+        DynamoRiskStore(self.table("RiskTable")).put_kill_event(
+            KillSwitchEvent(
+                user_id=USER,
+                event_id=event_id,
+                trigger=KillTrigger.MANUAL,
+                reason=reason,
+                by=USER,
+                tripped_at=now,
+                close_positions=False,
+            )
+        )
+        tripped = self.controls().trip(
+            USER,
+            trigger=KillTrigger.MANUAL.value,
+            reason=reason,
+            values={},
+            by=USER,
+            event_id=event_id,
+            at=now,
+        )
+        assert tripped is not None and tripped.state is KillSwitchState.TRIPPED
 
     def _scan(self, logical_id: str) -> list[dict[str, Any]]:
         items: list[dict[str, Any]] = boto3.client("dynamodb").scan(
