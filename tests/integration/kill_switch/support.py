@@ -189,12 +189,16 @@ def _clear_function_caches() -> None:
     """Handlers cache settings and clients per process; each test has a new simulator and stack."""
     import api.handler
     import kill_switch.handler
+    import reconciler.handler
+    import watchdog.handler
 
-    if kill_switch.handler.runtime.cache_info().currsize:
-        close = getattr(kill_switch.handler.runtime().deps.venues, "close", None)
-        if close is not None:
-            close()
-    kill_switch.handler.runtime.cache_clear()
+    for runtime in (kill_switch.handler.runtime, reconciler.handler.runtime):
+        if runtime.cache_info().currsize:
+            close = getattr(runtime().deps.venues, "close", None)
+            if close is not None:
+                close()
+        runtime.cache_clear()
+    watchdog.handler.dependencies.cache_clear()
     for cached in (api.handler.invoker, api.handler.order_workflow, api.handler.games_repository):
         cached.cache_clear()
     cached_settings.cache_clear()

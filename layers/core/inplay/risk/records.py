@@ -104,7 +104,11 @@ class OrphanResolution(StrEnum):
 
 
 def orphan_id_for(kind: OrphanKind, *, market_ticker: str, order_id: str | None = None) -> str:
-    """One record per orphaned order (by venue order id) or per market for an orphaned position."""
+    """One record per orphaned order (by venue order id) or per market for an orphaned position.
+
+    A market whose orphan position was resolved and then shows a new one gets a second record,
+    ``position:<ticker>:<detected at>`` (the reconciler adds the suffix): at most one unresolved
+    position record per market at a time."""
     if kind is OrphanKind.ORDER:
         if not order_id:
             raise ValueError("an orphaned order needs its venue order id")

@@ -250,19 +250,6 @@ class DynamoBotControls:
         item = self._get(user_id, bot_sk(bot_id))
         return config_from_settings(item.settings if item is not None else None)
 
-    def set_kill_switch(
-        self, user_id: str, state: KillSwitchState, *, reason: str, at: datetime | None = None
-    ) -> None:
-        """Write the switch (the kill-switch function and operators; tests)."""
-        model = self._model
-        model(user_id, KILL_SWITCH_SK).update(
-            actions=[
-                model.state.set(state.value),
-                model.reason.set(reason),
-                model.changed_at.set((at or datetime.now(UTC)).astimezone(UTC)),
-            ]
-        )
-
     def put_bot_settings(self, user_id: str, bot_id: str, settings: Mapping[str, str]) -> None:
         """Store a bot's settings map (validated first; the item's other attributes are kept)."""
         config_from_settings(settings)
