@@ -34,6 +34,7 @@ from inplay.api.safety import (
 from inplay.config import ApiSettings, cached_settings
 from inplay.observability import logger, tracer
 from inplay.risk.commands import EmergencyStopRequest, ResetRequest
+from inplay.risk.records import USER_ID_PATTERN
 from inplay.sports.models import League, Phase
 from inplay.store.games import GamesRepository, GamesStore
 
@@ -73,7 +74,7 @@ def local_user() -> str:
         raise UnauthorizedError(
             f"sign-in is not available yet; {LOCAL_USER_HEADER} is accepted only by the local cloud"
         )
-    if not user or not re.fullmatch(r"[A-Za-z0-9_-]{1,128}", user):
+    if not user or not re.fullmatch(USER_ID_PATTERN, user):
         raise UnauthorizedError(f"{LOCAL_USER_HEADER} header required (letters, digits, _ and -)")
     return user
 

@@ -9,8 +9,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from inplay.risk.records import ReconcileTrigger
-from inplay.store.users import USER_ID_PATTERN
+from inplay.risk.records import USER_ID_PATTERN, ReconcileTrigger
 
 __all__ = [
     "EmergencyStopRequest",

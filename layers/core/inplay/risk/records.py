@@ -18,6 +18,7 @@ from inplay.venues.base import Action, OutcomeSide, UtcDatetime
 
 __all__ = [
     "SYSTEM_USER",
+    "USER_ID_PATTERN",
     "Finding",
     "FindingKind",
     "Heartbeat",
@@ -33,6 +34,8 @@ __all__ = [
 
 SYSTEM_USER: Final = "__system__"
 """The risk-table partition of system-wide items (heartbeats); never a real user id."""
+USER_ID_PATTERN: Final = r"^[A-Za-z0-9_-]{1,128}$"
+"""A user id: what the API accepts, what the functions take in commands, what a secret name may end in."""
 
 
 class _Model(BaseModel):

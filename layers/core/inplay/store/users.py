@@ -15,14 +15,13 @@ from botocore.exceptions import BotoCoreError, ClientError
 from pynamodb.exceptions import PynamoDBException
 
 from inplay.config import KALSHI_SECRET_PREFIX
-from inplay.risk.records import SYSTEM_USER
+from inplay.risk.records import SYSTEM_USER, USER_ID_PATTERN
 
 if TYPE_CHECKING:
     from mypy_boto3_secretsmanager import SecretsManagerClient
 
 __all__ = ["USER_ID_PATTERN", "DeploymentUsers", "UserDirectory", "UserDirectoryError", "is_user_id"]
 
-USER_ID_PATTERN: Final = r"^[A-Za-z0-9_-]{1,128}$"
 _USER_ID: Final = re.compile(USER_ID_PATTERN)
 
 
