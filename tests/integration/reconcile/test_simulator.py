@@ -10,7 +10,7 @@ import pytest
 
 from inplay.alerts.model import AlertKind, Mode, Severity
 from inplay.orders.fills import fill_record, position_id_for
-from inplay.orders.intents import IntentState
+from inplay.orders.intents import IntentState, TradingMode
 from inplay.risk.records import FindingKind, OrphanKind, OrphanResolution
 from inplay.venues.base import Action, Fill, OutcomeSide, TimeInForce
 from tests.integration.reconcile.support import BOT, USER, Stack, running_stack
@@ -39,7 +39,7 @@ def only(report, kind: FindingKind):
 
 
 def position_contracts(stack: Stack) -> Decimal:
-    found = stack.trades.position(USER, position_id_for(BOT, "kalshi", stack.home))
+    found = stack.trades.position(USER, position_id_for(BOT, "kalshi", stack.home, TradingMode.PAPER))
     return found.contracts if found is not None else D(0)
 
 
@@ -116,7 +116,7 @@ def test_filled_order_of_a_crashed_workflow_is_recorded_then_closed_by_settlemen
 
     ghost = only(settled, K.GHOST_POSITION)
     assert not ghost.critical and "settlement (result yes)" in ghost.action
-    closed = stack.trades.position(USER, position_id_for(BOT, "kalshi", stack.home))
+    closed = stack.trades.position(USER, position_id_for(BOT, "kalshi", stack.home, TradingMode.PAPER))
     assert closed is not None and closed.contracts == 0 and closed.realized_pnl == D("2.40")  # 5 × (1 − 0.52)
     assert stack.trades.fill(USER, f"kalshi#settle:{stack.home}:{BOT}") is not None
     again = stack.reconcile()  # recorded once: nothing left to do

@@ -256,7 +256,7 @@ class MemoryTrades:
             key = (fill.user_id, fill.fill_id)
             if key in self.fills:
                 return RecordedFill(self.fills[key], new=False)
-            pid = position_id_for(fill.bot_id, fill.venue, fill.market_ticker)
+            pid = position_id_for(fill.bot_id, fill.venue, fill.market_ticker, fill.mode)
             current = self.rows.get((fill.user_id, pid))
             updated, realized = apply_fill(current, fill, now=self.now)
             updated = updated.model_copy(update={"version": (current.version if current else 0) + 1})
@@ -292,7 +292,7 @@ def position(
     held = D(contracts)
     return PositionState(
         user_id=user,
-        position_id=position_id_for(bot, VENUE, ticker),
+        position_id=position_id_for(bot, VENUE, ticker, mode),
         bot_id=bot,
         venue=VENUE,
         market_ticker=ticker,

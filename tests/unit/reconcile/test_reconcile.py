@@ -226,7 +226,7 @@ def test_quantity_mismatch_is_critical_and_price_mismatch_is_not(world: World) -
         "0.4000",
         "0.6000",
     )
-    assert world.trades.rows[(USER, f"{BOT}#{VENUE}#MKT-Q")].contracts == 10  # nothing changed
+    assert world.trades.rows[(USER, f"{BOT}#{VENUE}#MKT-Q#paper")].contracts == 10  # nothing changed
     [summary] = world.alerts.alerts
     assert summary.alert_id == f"reconcile:{report.report_id}" and summary.severity is Severity.CRITICAL
 
@@ -261,7 +261,7 @@ def test_ghost_closed_by_unrecorded_venue_fills_of_ours(world: World) -> None:
 
     finding = only(report, K.GHOST_POSITION)
     assert not finding.critical and "recorded 1 venue fill" in finding.action
-    closed = world.trades.rows[(USER, f"{BOT}#{VENUE}#MKT-G")]
+    closed = world.trades.rows[(USER, f"{BOT}#{VENUE}#MKT-G#paper")]
     assert closed.contracts == 0 and closed.realized_pnl == D("1.50")
     assert world.trades.fill(USER, f"{VENUE}#f-1").intent_id == exit_.intent_id
     assert world.venue.calls["get_market"] == 0  # the fills settled it; no settlement read
@@ -287,7 +287,7 @@ def test_ghost_closed_by_settlement_once(
 
     finding = only(report, K.GHOST_POSITION)
     assert not finding.critical and "settlement" in finding.action
-    closed = world.trades.rows[(USER, f"{BOT}#{VENUE}#MKT-S")]
+    closed = world.trades.rows[(USER, f"{BOT}#{VENUE}#MKT-S#paper")]
     assert closed.contracts == 0 and closed.realized_pnl == D(pnl)
     record = world.trades.fill(USER, f"{VENUE}#settle:MKT-S:{BOT}")
     assert record is not None and record.fee == 0 and record.count == abs(D(held))
@@ -307,7 +307,7 @@ def test_ghost_without_evidence_is_critical_and_changes_nothing(world: World) ->
     finding = only(report, K.GHOST_POSITION)
     assert finding.critical and finding.action.startswith("not closed")
     assert "1 venue fill(s) of orders not ours" in finding.action
-    assert world.trades.rows[(USER, f"{BOT}#{VENUE}#MKT-G")].contracts == 10
+    assert world.trades.rows[(USER, f"{BOT}#{VENUE}#MKT-G#paper")].contracts == 10
     assert len(world.alerts.alerts) == 1
 
     world.advance(timedelta(minutes=5))
@@ -342,7 +342,7 @@ def test_unknown_intent_settled_from_venue_fills(world: World) -> None:
     finding = only(report, K.INTENT_SETTLED)
     assert (finding.store, finding.venue) == ("UNKNOWN", "FILLED") and not finding.critical
     assert world.ledger.get(unknown.intent_id).status is S.FILLED
-    assert world.trades.rows[(USER, f"{BOT}#{VENUE}#MKT-A")].contracts == 10
+    assert world.trades.rows[(USER, f"{BOT}#{VENUE}#MKT-A#paper")].contracts == 10
     assert K.ORPHAN_POSITION not in kinds(report)  # the fill it recorded accounts for the position
     assert world.audit.count() == 1
     [alert] = world.alerts.alerts
@@ -427,7 +427,7 @@ def test_differences_in_data_older_than_our_last_change_are_deferred(world: Worl
     for finding in (ghost, orphan):
         assert not finding.critical and finding.action.startswith("deferred: venue data as of")
     assert world.risk.orphans(USER) == [] and world.blocked() == set()
-    assert world.trades.rows[(USER, f"{BOT}#{VENUE}#MKT-NEW")].contracts == 10
+    assert world.trades.rows[(USER, f"{BOT}#{VENUE}#MKT-NEW#paper")].contracts == 10
     assert world.venue.calls["get_fills"] == 0
     assert world.alerts.alerts == []
 
@@ -466,7 +466,7 @@ def test_failed_list_read_aborts_and_concludes_nothing(world: World, method: str
     assert world.ledger.get(crashed).status is S.SUBMITTED
     assert world.venue.cancels == []
     assert world.risk.orphans(USER) == [] and world.blocked() == set()
-    assert world.trades.rows[(USER, f"{BOT}#{VENUE}#MKT-G")].contracts == 10
+    assert world.trades.rows[(USER, f"{BOT}#{VENUE}#MKT-G#paper")].contracts == 10
     [alert] = world.alerts.alerts
     assert alert.severity is Severity.CRITICAL and alert.title.startswith("Reconcile aborted")
     assert world.risk.reports(USER) == [report]
@@ -489,7 +489,7 @@ def test_failed_evidence_read_aborts_before_any_orphan_or_ghost_close(
 
     assert not report.ok
     assert world.risk.orphans(USER) == [] and world.blocked() == set()
-    assert world.trades.rows[(USER, f"{BOT}#{VENUE}#MKT-G")].contracts == 10
+    assert world.trades.rows[(USER, f"{BOT}#{VENUE}#MKT-G#paper")].contracts == 10
     assert [f.kind for f in report.findings] == settled
     assert world.alerts.alerts[-1].title.startswith("Reconcile aborted")
 
@@ -688,4 +688,4 @@ def test_orphan_position_explained_later_by_fills_of_ours_is_a_false_positive(wo
     assert "accounted for" in only(report, K.ORPHAN_POSITION).action
     resolved = only(report, K.ORPHAN_RESOLVED)
     assert resolved.venue == "FALSE_POSITIVE" and resolved.action.endswith("market unblocked")
-    assert world.trades.rows[(USER, f"{BOT}#{VENUE}#MKT-F")].contracts == 5
+    assert world.trades.rows[(USER, f"{BOT}#{VENUE}#MKT-F#paper")].contracts == 5

@@ -484,8 +484,10 @@ class World:
             )
         )
 
-    def position_id(self, market_ticker: str, bot_id: str = BOT) -> str:
-        return position_id_for(bot_id, "kalshi", market_ticker)
+    def position_id(
+        self, market_ticker: str, bot_id: str = BOT, mode: TradingMode = TradingMode.PAPER
+    ) -> str:
+        return position_id_for(bot_id, "kalshi", market_ticker, mode)
 
 
 def _conformance(

@@ -104,12 +104,15 @@ def test_emergency_stop_trips_cancels_ours_and_flattens_every_position() -> None
         assert leg.purpose is Purpose.EXIT and leg.reason == "kill_switch"
         assert leg.intent.signal_id == event.event_id and leg.intent.bot_id == "bot1"
     assert long_yes.mode is TradingMode.LIVE and no_holding.mode is TradingMode.PAPER
-    position_a = world.trades.position(USER, world.position_id("MKT-A"))
+    position_a = world.trades.position(USER, world.position_id("MKT-A", mode=TradingMode.LIVE))
     assert position_a is not None and long_yes.intent_id == flatten_intent_id(event, position_a, 1)
 
     [batch_id] = world.batches.executions
     assert event.cancelled_orders == ("o-ours",)
-    assert set(event.positions_closed) == {world.position_id("MKT-A"), world.position_id("MKT-B")}
+    assert set(event.positions_closed) == {
+        world.position_id("MKT-A", mode=TradingMode.LIVE),
+        world.position_id("MKT-B"),
+    }
     assert event.flatten_batch_id == batch_id
 
     [(user, kind, payload)] = world.audit.records.values()
@@ -158,7 +161,10 @@ def test_enforce_again_never_starts_a_second_batch_nor_cancels_twice() -> None:
     starts = world.batches.starts
     working = enforce(world.deps, USER, NOW + timedelta(seconds=3))
     assert working.enforcement is not None
-    assert set(working.enforcement.in_flight) == {world.position_id("MKT-A"), world.position_id("MKT-B")}
+    assert set(working.enforcement.in_flight) == {
+        world.position_id("MKT-A", mode=TradingMode.LIVE),
+        world.position_id("MKT-B"),
+    }
     assert world.batches.starts == starts and list(world.batches.executions) == [batch_id]
     assert len(world.alerts.alerts) == 1  # announced once
 
@@ -193,6 +199,7 @@ def test_a_partly_filled_flatten_gets_another_round_then_gives_up_with_one_alert
             count="10",
             intent_id=leg_a.intent_id,
             at=NOW,
+            mode=TradingMode.LIVE,
         )
     )
     settle(
@@ -212,7 +219,7 @@ def test_a_partly_filled_flatten_gets_another_round_then_gives_up_with_one_alert
     second = enforce(world.deps, USER, NOW + timedelta(minutes=1))
     assert second.enforcement is not None and second.enforcement.closing == (world.position_id("MKT-B"),)
     assert len(world.batches.executions) == 2
-    round_two = [leg for leg in world.batches.legs if leg.intent.leg == "kill-flatten-2"]
+    round_two = [leg for leg in world.batches.legs if leg.intent.leg == "kill-flatten-2-paper"]
     assert [(leg.intent.market_ticker, leg.intent.count) for leg in round_two] == [("MKT-B", D(5))]
 
     # Rounds 2 and 3 find no buyer at all.
@@ -239,7 +246,9 @@ def test_a_paused_market_waits_without_spending_a_round() -> None:
     world = world_with_positions()
     world.venue.markets["MKT-A"] = market("MKT-A", status=MarketStatus.PAUSED)
     outcome = stop(world)
-    assert outcome.enforcement is not None and outcome.enforcement.waiting == (world.position_id("MKT-A"),)
+    assert outcome.enforcement is not None and outcome.enforcement.waiting == (
+        world.position_id("MKT-A", mode=TradingMode.LIVE),
+    )
     assert set(legs_by_market(world)) == {"MKT-B"}
     world.venue.markets["MKT-A"] = market("MKT-A", yes_bid="0.52")
     enforce(world.deps, USER, NOW + timedelta(minutes=1))
@@ -352,6 +361,7 @@ def test_reset_resolves_the_event_with_the_flattening_pnl() -> None:
                 fee="0.02",
                 intent_id=leg.intent_id,
                 at=NOW + timedelta(seconds=1),
+                mode=leg.mode,
             )
         )
     later = NOW + timedelta(minutes=10)

@@ -39,8 +39,11 @@ class PositionStatus(StrEnum):
     CLOSED = "CLOSED"
 
 
-def position_id_for(bot_id: str, venue: str, market_ticker: str) -> str:
-    return f"{bot_id}#{venue}#{market_ticker}"
+def position_id_for(bot_id: str, venue: str, market_ticker: str, mode: TradingMode) -> str:
+    """One position per bot, venue, market and mode: paper and live holdings never share a row
+    (a paper id ends in ``#paper``)."""
+    base = f"{bot_id}#{venue}#{market_ticker}"
+    return base if mode is TradingMode.LIVE else f"{base}#{mode.value}"
 
 
 def price_on_side(fill: Fill, side: OutcomeSide) -> Decimal:
@@ -146,7 +149,7 @@ def apply_fill(
     if current is None:
         current = PositionState(
             user_id=fill.user_id,
-            position_id=position_id_for(fill.bot_id, fill.venue, fill.market_ticker),
+            position_id=position_id_for(fill.bot_id, fill.venue, fill.market_ticker, fill.mode),
             bot_id=fill.bot_id,
             venue=fill.venue,
             market_ticker=fill.market_ticker,

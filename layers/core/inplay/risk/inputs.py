@@ -146,7 +146,7 @@ class InMemoryTradeQueries:
 
     def record_fill(self, fill: FillRecord, *, now: datetime | None = None) -> PositionState:
         with self._lock:
-            key = (fill.user_id, position_id_for(fill.bot_id, fill.venue, fill.market_ticker))
+            key = (fill.user_id, position_id_for(fill.bot_id, fill.venue, fill.market_ticker, fill.mode))
             current = self._positions.get(key)
             updated, realized = apply_fill(current, fill, now=now or fill.filled_at)
             updated = updated.model_copy(update={"version": (current.version if current else 0) + 1})

@@ -384,13 +384,16 @@ def flatten_intent_id(event: KillSwitchEvent, position: PositionState, attempt: 
         bot_id=position.bot_id,
         market_ticker=position.market_ticker,
         signal_id=event.event_id,
-        leg=_leg(attempt),
+        leg=_leg(attempt, position.mode),
         decision_bucket=event.tripped_at,
     )
 
 
-def _leg(attempt: int) -> str:
-    return FLATTEN_LEG if attempt == 1 else f"{FLATTEN_LEG}-{attempt}"
+def _leg(attempt: int, mode: TradingMode) -> str:
+    """``flatten``, ``flatten-2`` …; a paper position's legs end in ``-paper`` (a bot may hold the
+    same market on paper and live, and each needs its own intent)."""
+    leg = FLATTEN_LEG if attempt == 1 else f"{FLATTEN_LEG}-{attempt}"
+    return leg if mode is TradingMode.LIVE else f"{leg}-{mode.value}"
 
 
 def flatten_price(market: Market, contracts: Decimal, max_slippage: Decimal) -> Decimal:
@@ -413,7 +416,7 @@ def _flatten_leg(
             bot_id=position.bot_id,
             market_ticker=position.market_ticker,
             signal_id=event.event_id,
-            leg=_leg(attempt),
+            leg=_leg(attempt, position.mode),
             decision_bucket=event.tripped_at,
             venue=position.venue,
             side=held_side(position.contracts),

@@ -315,7 +315,7 @@ class DynamoTradeStore:
         return (_position_state(item) for item in self._positions.by_status.query(f"{user_id}#OPEN"))
 
     def record_fill(self, fill: FillRecord) -> RecordedFill:
-        position_id = position_id_for(fill.bot_id, fill.venue, fill.market_ticker)
+        position_id = position_id_for(fill.bot_id, fill.venue, fill.market_ticker, fill.mode)
         for _ in range(MAX_ATTEMPTS):
             existing = self.fill(fill.user_id, fill.fill_id)
             if existing is not None:
