@@ -43,7 +43,7 @@ from inplay.store.risk import DynamoRiskStore
 from inplay.store.trades import DynamoTradeStore
 from inplay.store.users import DeploymentUsers, UserDirectory, is_user_id
 from inplay.venues.counting import CountingVenues
-from inplay.venues.factory import kalshi_venues
+from inplay.venues.factory import trading_venues
 
 COMPONENT = "kill_switch"
 
@@ -67,7 +67,7 @@ def runtime() -> Runtime:
     settings = cached_settings(KillSwitchSettings)
     risk = DynamoRiskStore(settings.risk_table)
     controls = DynamoBotControls(settings.bots_table)
-    venues = CountingVenues(kalshi_venues(settings), risk)
+    venues = CountingVenues(trading_venues(settings), risk)
     deps = KillSwitchDeps(
         controls=controls,
         risk=risk,

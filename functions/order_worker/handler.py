@@ -23,7 +23,7 @@ from inplay.store.intents import DynamoIntentLedger
 from inplay.store.risk import DynamoRiskStore
 from inplay.store.trades import DynamoTradeStore
 from inplay.venues.counting import CountingVenues
-from inplay.venues.factory import kalshi_venues
+from inplay.venues.factory import trading_venues
 
 
 @cache
@@ -32,7 +32,7 @@ def dependencies() -> OrderDeps:
 
     settings = cached_settings(OrderWorkerSettings)
     risk = DynamoRiskStore(settings.risk_table)
-    venues = CountingVenues(kalshi_venues(settings), risk)
+    venues = CountingVenues(trading_venues(settings), risk)
     return OrderDeps(
         ledger=DynamoIntentLedger(settings.intents_table),
         controls=DynamoBotControls(settings.bots_table),

@@ -19,7 +19,7 @@ from pydantic import ValidationError
 
 from inplay.alerts.publisher import SnsAlertPublisher
 from inplay.audit.store import DynamoAuditLog
-from inplay.config import ReconcilerSettings, cached_settings
+from inplay.config import PaperExecution, ReconcilerSettings, cached_settings
 from inplay.observability import logger, metrics, tracer
 from inplay.orders.auditing import IdempotentOrderAudit
 from inplay.orders.intents import TradingMode
@@ -33,7 +33,7 @@ from inplay.store.risk import DynamoRiskStore
 from inplay.store.trades import DynamoTradeStore
 from inplay.store.users import DeploymentUsers, UserDirectory
 from inplay.venues.counting import CountingVenues
-from inplay.venues.factory import kalshi_venues
+from inplay.venues.factory import trading_venues
 from inplay.venues.kalshi.client import is_production_url
 
 COMPONENT = "reconciler"
@@ -59,12 +59,18 @@ def runtime() -> Runtime:
     settings = cached_settings(ReconcilerSettings)
     risk = DynamoRiskStore(settings.risk_table)
     controls = DynamoBotControls(settings.bots_table)
-    venues = CountingVenues(kalshi_venues(settings), risk)
+    venues = CountingVenues(trading_venues(settings), risk)
     audit_log = DynamoAuditLog(settings.audit_table)
     audit = IdempotentOrderAudit(audit_log, DynamoDBPersistenceLayer(table_name=settings.idempotency_table))
-    # Every user's account is probed even when the store holds nothing there, so an order placed
-    # behind the bot's back is found; its mode is the one this deployment's Kalshi URL serves.
-    probe = TradingMode.LIVE if is_production_url(settings.kalshi_base_url) else TradingMode.PAPER
+    # Every user's Kalshi account is probed even when the store holds nothing there, so an order
+    # placed behind the bot's back is found: the production account (LIVE), or the demo/simulator
+    # account PAPER orders go to with paper_execution=exchange. A simulated paper account only ever
+    # holds inplay's own orders; it is compared whenever the store has positions there.
+    probes: tuple[tuple[str, TradingMode], ...] = ()
+    if is_production_url(settings.kalshi_base_url):
+        probes = (("kalshi", TradingMode.LIVE),)
+    elif settings.paper_execution is PaperExecution.EXCHANGE:
+        probes = (("kalshi", TradingMode.PAPER),)
     deps = ReconcileDeps(
         ledger=DynamoIntentLedger(settings.intents_table),
         trades=DynamoTradeStore(settings.fills_table, settings.positions_table),
@@ -76,7 +82,7 @@ def runtime() -> Runtime:
         venues=venues,
         settings=ReconcileSettings(
             stale_after=timedelta(seconds=settings.stale_intent_seconds),
-            default_accounts=(("kalshi", probe),),
+            default_accounts=probes,
         ),
     )
     return Runtime(

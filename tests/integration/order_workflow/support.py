@@ -349,6 +349,8 @@ def running_harness(template_path: Path, tmp_path: Path, *, instant: bool = True
             Env.KALSHI_RECOVERY_MAX_WAIT_SECONDS.value: "3.0",  # > the freshness margin (1.5 s)
             Env.KALSHI_MAX_ATTEMPTS.value: "2",
             Env.KALSHI_TIMEOUT_SECONDS.value: "5",
+            # PAPER orders go to the simulator's account: it is the witness of every order here.
+            Env.PAPER_EXECUTION.value: "exchange",
             "POWERTOOLS_METRICS_DISABLED": "true",
         }
         stack = provision_file(template_path, env_overrides=overrides)

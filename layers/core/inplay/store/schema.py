@@ -131,7 +131,15 @@ IDEMPOTENCY: Final = TableSpec(
     purpose="Powertools idempotency records for at-least-once triggers",
 )
 
-TABLES: Final = (GAMES, BOTS, INTENTS, POSITIONS, FILLS, AUDIT, RISK, IDEMPOTENCY)
+PAPER: Final = TableSpec(
+    logical_id="PaperTable",
+    env=Env.PAPER_TABLE,
+    partition_key="account",  # "<venue>#<user_id>"
+    sort_key="sk",  # "ACCOUNT" | "ORDER#<order_id>" | "FILL#<fill_id>" | "POS#<market_ticker>"
+    purpose="Paper-trading accounts: balance, orders, fills and positions of the simulated venue",
+)
+
+TABLES: Final = (GAMES, BOTS, INTENTS, POSITIONS, FILLS, AUDIT, RISK, IDEMPOTENCY, PAPER)
 
 
 def table_spec(env: Env) -> TableSpec:

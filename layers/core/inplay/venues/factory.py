@@ -24,6 +24,8 @@ if TYPE_CHECKING:
     from inplay.config import KalshiSettings
     from inplay.venues.base import Venue
     from inplay.venues.kalshi.client import KalshiClient, RecoveryPolicy
+    from inplay.venues.paper.ledger import PaperLedger
+    from inplay.venues.paper.market_data import MarketData
 
 __all__ = [
     "DEFAULT_KALSHI_SECRET_PREFIX",
@@ -36,6 +38,7 @@ __all__ = [
     "kalshi_secret_name",
     "kalshi_venues",
     "recovery_policy",
+    "trading_venues",
 ]
 
 DEFAULT_KALSHI_SECRET_PREFIX: Final = "inplay/kalshi/"
@@ -229,3 +232,52 @@ def kalshi_venues(settings: KalshiSettings, secrets: SecretReader | None = None)
             ),
         },
     )
+
+
+def trading_venues(
+    settings: KalshiSettings,
+    *,
+    secrets: SecretReader | None = None,
+    paper_ledger: PaperLedger | None = None,
+    market_data: MarketData | None = None,
+) -> VenueProvider:
+    """The venue accounts of a trading function (settings with Kalshi AND paper settings).
+
+    LIVE intents go to Kalshi. PAPER intents go to inplay's paper venue (filled against the
+    Kalshi book and tape read from ``kalshi_base_url``, no credentials) when ``paper_execution``
+    is ``simulated``; with ``exchange`` they go to Kalshi too, which refuses production for PAPER.
+    ``paper_ledger``/``market_data`` replace the DynamoDB ledger and the public Kalshi data (tests).
+    """
+    from inplay.config import PaperExecution, PaperSettings
+
+    if not isinstance(settings, PaperSettings):
+        raise TypeError(f"{type(settings).__name__} has no paper settings (mix in PaperSettings)")
+    live = kalshi_venues(settings, secrets)
+    if settings.paper_execution is PaperExecution.EXCHANGE:
+        return live
+    from inplay.venues.paper import KalshiMarketData, ModeRoutedVenues, PaperVenues
+
+    if paper_ledger is None:
+        from inplay.store.paper import DynamoPaperLedger
+
+        paper_ledger = DynamoPaperLedger(settings.paper_table)
+    if market_data is None:
+        from inplay.venues.kalshi import BASIC_LIMITS, RetryPolicy
+        from inplay.venues.kalshi.client import KalshiClient
+
+        market_data = KalshiMarketData(
+            KalshiClient(
+                settings.kalshi_base_url,
+                timeout=settings.kalshi_timeout_seconds,
+                retry=RetryPolicy(max_attempts=settings.kalshi_max_attempts),
+                # Public market data needs no account: pace at the Basic tier instead of asking
+                # the (authenticated) limits endpoint.
+                rate_limits=BASIC_LIMITS,
+            )
+        )
+    paper = PaperVenues(
+        ledger=paper_ledger,
+        market_data={"kalshi": market_data},
+        starting_balance=settings.paper_starting_balance,
+    )
+    return ModeRoutedVenues(live=live, paper=paper)

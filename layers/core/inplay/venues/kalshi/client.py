@@ -84,12 +84,14 @@ from inplay.venues.kalshi.models import (
     GetPositionsResponse,
     GetSeriesListResponse,
     GetSeriesResponse,
+    GetTradesResponse,
     KalshiError,
     KalshiEvent,
     KalshiExchangeStatus,
     KalshiMarket,
     KalshiOrder,
     KalshiSeries,
+    KalshiTrade,
     UserDataTimestamp,
     utc_from_ms,
 )
@@ -249,6 +251,7 @@ ACCOUNT_LIMITS: Final = Endpoint("GET", "/account/limits")
 MARKETS: Final = Endpoint("GET", "/markets", signed=False)
 MARKET: Final = Endpoint("GET", "/markets/{ticker}", signed=False)
 ORDERBOOK: Final = Endpoint("GET", "/markets/{ticker}/orderbook", signed=False)
+TRADES: Final = Endpoint("GET", "/markets/trades", signed=False)
 EVENTS: Final = Endpoint("GET", "/events", signed=False)
 EVENT: Final = Endpoint("GET", "/events/{event_ticker}", signed=False)
 SERIES_LIST: Final = Endpoint("GET", "/series", signed=False)
@@ -697,6 +700,28 @@ class KalshiClient:
             params={"depth": depth or None},
         )
         return mapping.orderbook_from_kalshi(market_ticker, response)
+
+    def iter_trades(
+        self,
+        ticker: str,
+        min_ts: int | None = None,
+        *,
+        max_ts: int | None = None,
+        page_size: int = PAGE_LIMIT,
+        max_pages: int | None = MAX_PAGES,
+    ) -> Iterator[KalshiTrade]:
+        """``GET /markets/trades`` of one market, newest first as Kalshi sends them; ``min_ts`` /
+        ``max_ts`` are Unix seconds (inclusive). Block trades (off the book) are left out."""
+        params = {
+            "limit": page_size,
+            "ticker": ticker,
+            "min_ts": min_ts,
+            "max_ts": max_ts,
+            "is_block_trade": "false",
+        }
+        for trade in self._pages(TRADES, GetTradesResponse, "trades", params=params, max_pages=max_pages):
+            if not trade.is_block_trade:
+                yield trade
 
     def iter_events(
         self,

@@ -44,6 +44,7 @@ __all__ = [
     "GetPositionsResponse",
     "GetSeriesListResponse",
     "GetSeriesResponse",
+    "GetTradesResponse",
     "KalshiError",
     "KalshiEvent",
     "KalshiExchangeStatus",
@@ -52,6 +53,7 @@ __all__ = [
     "KalshiMarketPosition",
     "KalshiOrder",
     "KalshiSeries",
+    "KalshiTrade",
     "UserDataTimestamp",
 ]
 
@@ -505,6 +507,34 @@ class Schedule(_Wire):
 
 class ExchangeSchedule(_Wire):
     schedule: Schedule
+
+
+class KalshiTrade(_Wire):
+    """One public trade on the tape (``GET /markets/trades``); the price is the YES price."""
+
+    trade_id: NonEmpty
+    ticker: NonEmpty
+    count_fp: WireCount
+    yes_price_dollars: WireDollars
+    taker_book_side: BookSide | None = None
+    taker_outcome_side: OutcomeSide | None = None
+    created_time: UtcDatetime
+    is_block_trade: bool = False
+
+    @property
+    def taker_yes_direction(self) -> int:
+        """+1 when the taker bought YES exposure (lifted an ask), -1 when it sold (hit a bid)."""
+        return _resolve_book_side(self.taker_book_side, self.taker_outcome_side, None, None).yes_direction
+
+    @model_validator(mode="after")
+    def _has_direction(self) -> Self:
+        _resolve_book_side(self.taker_book_side, self.taker_outcome_side, None, None)
+        return self
+
+
+class GetTradesResponse(_Wire):
+    trades: list[KalshiTrade]
+    cursor: str | None = None
 
 
 class UserDataTimestamp(_Wire):
