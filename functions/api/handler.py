@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import cache
 from http import HTTPStatus
 from typing import Annotated, Any
@@ -11,10 +11,25 @@ from typing import Annotated, Any
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.event_handler.exceptions import UnauthorizedError
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
-from aws_lambda_powertools.event_handler.openapi.params import Query
+from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from inplay.api.bots import (
+    MAX_CLOSED_POSITIONS,
+    BotApiDeps,
+    BotRequest,
+    PositionStatus,
+    ReconcilerOnStop,
+    StartRequest,
+    bot_status,
+    list_positions,
+    pause_bot,
+    resume_bot,
+    set_paper_trading,
+    start_bot,
+    stop_bot,
+)
 from inplay.api.games import list_games
 from inplay.api.orders import (
     LOCAL_USER_HEADER,
@@ -31,8 +46,10 @@ from inplay.api.safety import (
     reconcile,
     reset_kill_switch,
 )
+from inplay.bots.mode import PaperTradingRequest
 from inplay.config import ApiSettings, cached_settings
 from inplay.observability import logger, tracer
+from inplay.orders.intents import TradingMode
 from inplay.risk.commands import EmergencyStopRequest, ResetRequest
 from inplay.risk.records import USER_ID_PATTERN
 from inplay.sports.models import League, Phase
@@ -145,6 +162,84 @@ def bot_reconcile() -> Response[dict[str, Any]]:
     return _reply(
         reconcile(user_id=local_user(), invoker=invoker(), function_name=settings.reconciler_function)
     )
+
+
+@cache
+def bot_deps() -> BotApiDeps:
+    """The bot routes' stores, venues and functions (built once per warm Lambda)."""
+    from inplay.alerts.publisher import SnsAlertPublisher
+    from inplay.audit.store import DynamoAuditLog
+    from inplay.bots.preflight import PreflightDeps, ReconcilerFunction
+    from inplay.store.bots import DynamoBotControls
+    from inplay.store.risk import DynamoRiskStore
+    from inplay.store.trades import DynamoTradeStore
+    from inplay.venues.factory import trading_venues
+
+    settings = cached_settings(ApiSettings)
+    controls = DynamoBotControls(settings.bots_table)
+    return BotApiDeps(
+        store=controls,
+        preflight=PreflightDeps(
+            controls=controls,
+            venues=trading_venues(settings),
+            feed=games_repository(),
+            reconciler=ReconcilerFunction(
+                invoker(), settings.reconciler_function, DynamoRiskStore(settings.risk_table)
+            ),
+            feed_max_age=timedelta(seconds=settings.feed_max_age_seconds),
+        ),
+        stop_reconciler=ReconcilerOnStop(invoker(), settings.reconciler_function),
+        trades=DynamoTradeStore(settings.fills_table, settings.positions_table),
+        audit=DynamoAuditLog(settings.audit_table),
+        alerts=SnsAlertPublisher(settings.alerts_topic_arn),
+        logger=logger,
+    )
+
+
+@app.post("/api/bot/start")
+def bot_start(request: Annotated[StartRequest | None, Body()] = None) -> Response[dict[str, Any]]:
+    user_id = local_user()
+    return _reply(start_bot(bot_deps(), request or StartRequest(), user_id=user_id, now=datetime.now(UTC)))
+
+
+@app.post("/api/bot/stop")
+def bot_stop(request: Annotated[BotRequest | None, Body()] = None) -> Response[dict[str, Any]]:
+    user_id = local_user()
+    return _reply(stop_bot(bot_deps(), request or BotRequest(), user_id=user_id, now=datetime.now(UTC)))
+
+
+@app.post("/api/bot/pause")
+def bot_pause(request: Annotated[BotRequest | None, Body()] = None) -> Response[dict[str, Any]]:
+    user_id = local_user()
+    return _reply(pause_bot(bot_deps(), request or BotRequest(), user_id=user_id, now=datetime.now(UTC)))
+
+
+@app.post("/api/bot/resume")
+def bot_resume(request: Annotated[BotRequest | None, Body()] = None) -> Response[dict[str, Any]]:
+    user_id = local_user()
+    return _reply(resume_bot(bot_deps(), request or BotRequest(), user_id=user_id, now=datetime.now(UTC)))
+
+
+@app.post("/api/bot/paper-trading")
+def bot_paper_trading(request: PaperTradingRequest) -> Response[dict[str, Any]]:
+    user_id = local_user()
+    return _reply(set_paper_trading(bot_deps(), request, user_id=user_id, now=datetime.now(UTC)))
+
+
+@app.get("/api/bot/status")
+def bot_status_route() -> Response[dict[str, Any]]:
+    user_id = local_user()
+    return _reply(bot_status(bot_deps(), user_id=user_id, now=datetime.now(UTC)))
+
+
+@app.get("/api/positions")
+def positions(
+    status: Annotated[PositionStatus, Query(description="open or closed")] = PositionStatus.OPEN,
+    mode: Annotated[TradingMode | None, Query(description="paper or live (both when absent)")] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_CLOSED_POSITIONS)] = 100,
+) -> Response[dict[str, Any]]:
+    user_id = local_user()
+    return _reply(list_positions(bot_deps(), user_id=user_id, status=status, mode=mode, limit=limit))
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)

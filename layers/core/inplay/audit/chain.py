@@ -60,6 +60,8 @@ class AuditKind(StrEnum):
     ERROR = "ERROR"
     MODE_CHANGE = "MODE_CHANGE"
     KILL_SWITCH = "KILL_SWITCH"
+    BOT_STATE = "BOT_STATE"
+    """A bot's lifecycle transition (start, pre-flight refusal, pause, resume, stop, error)."""
 
 
 class AuditPayloadError(ValueError):
