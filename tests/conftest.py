@@ -46,15 +46,18 @@ def _fresh_process_caches() -> None:
     import kill_switch.handler
     import order_worker.handler
     import reconciler.handler
+    import strategy.handler
     import watchdog.handler
     from inplay.audit import store as audit_store
     from inplay.config import cached_settings
-    from inplay.store import bots, games, intents, risk, trades
+    from inplay.store import bots, games, intents, paper, risk, trades
 
     cached_settings.cache_clear()
     api.handler.games_repository.cache_clear()
     api.handler.order_workflow.cache_clear()
     api.handler.invoker.cache_clear()
+    api.handler.bot_deps.cache_clear()
+    strategy.handler.runtime.cache_clear()
     game_poller.handler.heartbeats.cache_clear()
     kill_switch.handler.runtime.cache_clear()
     reconciler.handler.runtime.cache_clear()
@@ -68,3 +71,4 @@ def _fresh_process_caches() -> None:
     order_worker.handler.dependencies.cache_clear()
     bots._model_for.cache_clear()
     trades._models.cache_clear()
+    paper._model_for.cache_clear()

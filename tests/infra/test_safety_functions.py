@@ -35,6 +35,7 @@ from inplay.config import (
     KILL_SWITCH,
     ORDER_WORKER,
     RECONCILER,
+    STRATEGY,
     WATCHDOG,
     AlertingSettings,
     ApiSettings,
@@ -75,7 +76,7 @@ def _env(resources: dict[str, Any], spec: FunctionSpec) -> dict[str, Any]:
 def test_fills_stream_invokes_the_kill_switch_fast_with_bounded_retries(resources: dict[str, Any]) -> None:
     mappings = [m["Properties"] for m in of_type(resources, "AWS::Lambda::EventSourceMapping").values()]
     assert len(mappings) == sum(len(spec.streams) for spec in FUNCTIONS)
-    [mapping] = mappings
+    [mapping] = [m for m in mappings if m["FunctionName"] == {"Ref": KILL}]
     assert mapping["EventSourceArn"] == {"Fn::GetAtt": [FILLS.logical_id, "StreamArn"]}
     assert mapping["FunctionName"] == {"Ref": KILL}
     assert mapping["StartingPosition"] == "LATEST"
@@ -117,8 +118,7 @@ def test_the_kill_switch_reads_only_the_fills_stream_and_sends_only_to_its_dlq(
 ) -> None:
     stream_statements = [
         s
-        for spec in FUNCTIONS
-        for s in _statements(resources, spec, "dynamodb:")
+        for s in _statements(resources, KILL_SWITCH, "dynamodb:")
         if set(as_list(s["Action"])) & {"dynamodb:GetRecords", "dynamodb:GetShardIterator"}
     ]
     assert stream_statements == [
@@ -188,7 +188,7 @@ def test_the_kill_switch_may_start_only_the_batch_machine(resources: dict[str, A
 
 
 @pytest.mark.slow
-def test_only_the_api_and_kill_switch_start_executions(resources: dict[str, Any]) -> None:
+def test_only_the_api_strategy_and_kill_switch_start_executions(resources: dict[str, Any]) -> None:
     starters = {
         spec.name: ref_target(s["Resource"])
         for spec in FUNCTIONS
@@ -197,6 +197,7 @@ def test_only_the_api_and_kill_switch_start_executions(resources: dict[str, Any]
     }
     assert starters == {
         API.name: ORDER_STATE_MACHINE_LOGICAL_ID,
+        STRATEGY.name: ORDER_STATE_MACHINE_LOGICAL_ID,
         KILL_SWITCH.name: ORDER_BATCH_STATE_MACHINE_LOGICAL_ID,
     }
 
@@ -234,9 +235,11 @@ def test_the_functions_that_enumerate_users_read_kalshi_credentials() -> None:
         if spec.name in USER_ENUMERATING_FUNCTIONS:
             assert reads_kalshi_credentials(spec)
     assert {s.name for s in FUNCTIONS if reads_kalshi_credentials(s)} == {
+        API.name,  # bot start pre-flight: credentials valid, venue reachable, balance
         ORDER_WORKER.name,
         RECONCILER.name,
         KILL_SWITCH.name,
+        STRATEGY.name,  # a live bot's balance for sizing
     }
     assert kalshi_secret_prefix(RECONCILER) == KALSHI_SECRET_PREFIX
     with pytest.raises(InfraConfigError, match="no Kalshi"):

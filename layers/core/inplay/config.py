@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 from enum import StrEnum
 from functools import cache
 from typing import Annotated, Final
@@ -29,6 +30,7 @@ __all__ = [
     "RECONCILER",
     "SECRET_ENVS",
     "STATE_MACHINE_ENVS",
+    "STRATEGY",
     "TOPIC_ENVS",
     "WATCHDOG",
     "Access",
@@ -41,8 +43,11 @@ __all__ = [
     "KalshiSettings",
     "KillSwitchSettings",
     "OrderWorkerSettings",
+    "PaperExecution",
+    "PaperSettings",
     "ReconcilerSettings",
     "SettingsError",
+    "StrategySettings",
     "TradingTablesSettings",
     "WatchdogSettings",
     "load_settings",
@@ -90,6 +95,10 @@ class Env(StrEnum):
     KALSHI_MAX_ATTEMPTS = "INPLAY_KALSHI_MAX_ATTEMPTS"
     KALSHI_RECOVERY_LAG_SECONDS = "INPLAY_KALSHI_RECOVERY_LAG_SECONDS"
     KALSHI_RECOVERY_MAX_WAIT_SECONDS = "INPLAY_KALSHI_RECOVERY_MAX_WAIT_SECONDS"
+    PAPER_TABLE = "INPLAY_PAPER_TABLE"
+    PAPER_EXECUTION = "INPLAY_PAPER_EXECUTION"
+    PAPER_STARTING_BALANCE = "INPLAY_PAPER_STARTING_BALANCE"
+    FEED_MAX_AGE_SECONDS = "INPLAY_FEED_MAX_AGE_SECONDS"
     # Powertools reads these itself; infra sets them, so they are named here once too.
     SERVICE = "POWERTOOLS_SERVICE_NAME"
     METRICS_NAMESPACE = "POWERTOOLS_METRICS_NAMESPACE"
@@ -163,21 +172,6 @@ class AlertingSettings(_Settings):
     alerts_topic_arn: Annotated[str, Field(alias=Env.ALERTS_TOPIC_ARN, min_length=1)]
 
 
-class ApiSettings(ObservabilitySettings, AlertingSettings):
-    """``api``: the REST API behind API Gateway."""
-
-    games_table: Annotated[str, Field(alias=Env.GAMES_TABLE, min_length=1)]
-    bots_table: Annotated[str, Field(alias=Env.BOTS_TABLE, min_length=1)]
-    risk_table: Annotated[str, Field(alias=Env.RISK_TABLE, min_length=1)]
-    audit_table: Annotated[str, Field(alias=Env.AUDIT_TABLE, min_length=1)]
-    order_state_machine_arn: Annotated[str, Field(alias=Env.ORDER_STATE_MACHINE_ARN, min_length=1)]
-    reconciler_function: Annotated[str, Field(alias=Env.RECONCILER_FUNCTION, min_length=1)]
-    kill_switch_function: Annotated[str, Field(alias=Env.KILL_SWITCH_FUNCTION, min_length=1)]
-    local_auth: Annotated[bool, Field(alias=Env.LOCAL_AUTH)] = False
-    """Accept the local-only ``X-Inplay-Local-User`` header. Only the local cloud turns this on; the
-    deployed stack leaves it false, so the header is refused until sign-in exists."""
-
-
 class DiscordNotifierSettings(ObservabilitySettings):
     """``discord_notifier``: SNS alerts topic → Discord webhook (URL read from Secrets Manager)."""
 
@@ -227,6 +221,26 @@ class KalshiSettings(_Settings):
     """How long one placement looks for an order whose response was lost before it is UNKNOWN."""
 
 
+class PaperExecution(StrEnum):
+    SIMULATED = "simulated"
+    """PAPER orders fill on inplay's paper venue, against the venue's real (or simulated) book."""
+    EXCHANGE = "exchange"
+    """PAPER orders go to the configured Kalshi base URL, which must not be production (Kalshi's
+    demo environment, or the local simulator in tests)."""
+
+
+class PaperSettings(_Settings):
+    """Mix into the settings of a function that trades or reads venue accounts (with
+    :class:`KalshiSettings`): where PAPER orders go and the paper accounts' table."""
+
+    paper_table: Annotated[str, Field(alias=Env.PAPER_TABLE, min_length=1)]
+    paper_execution: Annotated[PaperExecution, Field(alias=Env.PAPER_EXECUTION)] = PaperExecution.SIMULATED
+    paper_starting_balance: Annotated[
+        Decimal, Field(alias=Env.PAPER_STARTING_BALANCE, gt=0, le=Decimal(10_000_000))
+    ] = Decimal(10_000)
+    """Dollars a new paper account starts with."""
+
+
 class TradingTablesSettings(_Settings):
     """The tables of the order flow: intents, fills, positions, the audit trail, the bots table."""
 
@@ -239,24 +253,57 @@ class TradingTablesSettings(_Settings):
     risk_table: Annotated[str, Field(alias=Env.RISK_TABLE, min_length=1)]
 
 
-class OrderWorkerSettings(ObservabilitySettings, AlertingSettings, TradingTablesSettings, KalshiSettings):
+class ApiSettings(
+    ObservabilitySettings, AlertingSettings, TradingTablesSettings, KalshiSettings, PaperSettings
+):
+    """``api``: the REST API behind API Gateway."""
+
+    games_table: Annotated[str, Field(alias=Env.GAMES_TABLE, min_length=1)]
+    feed_max_age_seconds: Annotated[int, Field(alias=Env.FEED_MAX_AGE_SECONDS, ge=10, le=3600)] = 90
+    """Bot start refuses when a league it trades has not been polled successfully for this long."""
+    order_state_machine_arn: Annotated[str, Field(alias=Env.ORDER_STATE_MACHINE_ARN, min_length=1)]
+    reconciler_function: Annotated[str, Field(alias=Env.RECONCILER_FUNCTION, min_length=1)]
+    kill_switch_function: Annotated[str, Field(alias=Env.KILL_SWITCH_FUNCTION, min_length=1)]
+    local_auth: Annotated[bool, Field(alias=Env.LOCAL_AUTH)] = False
+    """Accept the local-only ``X-Inplay-Local-User`` header. Only the local cloud turns this on; the
+    deployed stack leaves it false, so the header is refused until sign-in exists."""
+
+
+class OrderWorkerSettings(
+    ObservabilitySettings, AlertingSettings, TradingTablesSettings, KalshiSettings, PaperSettings
+):
     """``order_worker``: every step of the order workflow (Step Functions tasks)."""
 
 
-class ReconcilerSettings(ObservabilitySettings, AlertingSettings, TradingTablesSettings, KalshiSettings):
+class ReconcilerSettings(
+    ObservabilitySettings, AlertingSettings, TradingTablesSettings, KalshiSettings, PaperSettings
+):
     """``reconciler``: venue orders, fills and positions against the store, per user."""
 
     stale_intent_seconds: Annotated[int, Field(alias=Env.STALE_INTENT_SECONDS, ge=60, le=86_400)] = 600
     """A non-terminal intent untouched this long has lost its workflow: settle it from the venue."""
 
 
-class KillSwitchSettings(ObservabilitySettings, AlertingSettings, TradingTablesSettings, KalshiSettings):
+class KillSwitchSettings(
+    ObservabilitySettings, AlertingSettings, TradingTablesSettings, KalshiSettings, PaperSettings
+):
     """``kill_switch``: evaluates every user's triggers, trips, cancels and flattens."""
 
     games_table: Annotated[str, Field(alias=Env.GAMES_TABLE, min_length=1)]
     order_batch_state_machine_arn: Annotated[
         str, Field(alias=Env.ORDER_BATCH_STATE_MACHINE_ARN, min_length=1)
     ]
+
+
+class StrategySettings(
+    ObservabilitySettings, AlertingSettings, TradingTablesSettings, KalshiSettings, PaperSettings
+):
+    """``strategy``: evaluates every running bot each minute and on game-state changes."""
+
+    games_table: Annotated[str, Field(alias=Env.GAMES_TABLE, min_length=1)]
+    order_state_machine_arn: Annotated[str, Field(alias=Env.ORDER_STATE_MACHINE_ARN, min_length=1)]
+    feed_max_age_seconds: Annotated[int, Field(alias=Env.FEED_MAX_AGE_SECONDS, ge=10, le=3600)] = 90
+    """A live game whose snapshot is older than this is not traded (entries); exits still run."""
 
 
 class WatchdogSettings(ObservabilitySettings, AlertingSettings):
@@ -341,6 +388,11 @@ API: Final = FunctionSpec(
         Env.BOTS_TABLE: Access.READ_WRITE,
         Env.RISK_TABLE: Access.READ,
         Env.AUDIT_TABLE: Access.READ_WRITE,
+        Env.INTENTS_TABLE: Access.READ,
+        Env.FILLS_TABLE: Access.READ,
+        Env.POSITIONS_TABLE: Access.READ,
+        Env.IDEMPOTENCY_TABLE: Access.READ_WRITE,
+        Env.PAPER_TABLE: Access.READ_WRITE,
     },
     topics=frozenset({Env.ALERTS_TOPIC_ARN}),
     invokes=frozenset({Env.RECONCILER_FUNCTION, Env.KILL_SWITCH_FUNCTION}),
@@ -372,6 +424,7 @@ ORDER_WORKER: Final = FunctionSpec(
         Env.AUDIT_TABLE: Access.READ_WRITE,
         Env.IDEMPOTENCY_TABLE: Access.READ_WRITE,
         Env.RISK_TABLE: Access.READ_WRITE,
+        Env.PAPER_TABLE: Access.READ_WRITE,
     },
     topics=frozenset({Env.ALERTS_TOPIC_ARN}),
     handler="order_worker.handler.handler",
@@ -388,6 +441,7 @@ _TRADING_TABLES: Final = {
     Env.AUDIT_TABLE: Access.READ_WRITE,
     Env.IDEMPOTENCY_TABLE: Access.READ_WRITE,
     Env.RISK_TABLE: Access.READ_WRITE,
+    Env.PAPER_TABLE: Access.READ_WRITE,
 }
 RECONCILER: Final = FunctionSpec(
     name="reconciler",
@@ -415,6 +469,19 @@ KILL_SWITCH: Final = FunctionSpec(
     schedule="rate(1 minute)",
     heartbeat_seconds=60,
 )
+STRATEGY: Final = FunctionSpec(
+    name="strategy",
+    settings=StrategySettings,
+    tables={**_TRADING_TABLES, Env.GAMES_TABLE: Access.READ},
+    topics=frozenset({Env.ALERTS_TOPIC_ARN}),
+    streams=frozenset({Env.GAMES_TABLE}),
+    handler="strategy.handler.handler",
+    description="Evaluates every running bot each minute and on game-state changes; starts order workflows",
+    timeout_seconds=60,
+    memory_mb=512,
+    schedule="rate(1 minute)",
+    heartbeat_seconds=60,
+)
 WATCHDOG: Final = FunctionSpec(
     name="watchdog",
     settings=WatchdogSettings,
@@ -426,4 +493,13 @@ WATCHDOG: Final = FunctionSpec(
     memory_mb=256,
     schedule="rate(1 minute)",
 )
-FUNCTIONS: Final = (GAME_POLLER, API, DISCORD_NOTIFIER, ORDER_WORKER, RECONCILER, KILL_SWITCH, WATCHDOG)
+FUNCTIONS: Final = (
+    GAME_POLLER,
+    API,
+    DISCORD_NOTIFIER,
+    ORDER_WORKER,
+    RECONCILER,
+    KILL_SWITCH,
+    STRATEGY,
+    WATCHDOG,
+)

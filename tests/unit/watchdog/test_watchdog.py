@@ -70,7 +70,12 @@ def test_stale_after_is_two_periods_and_at_least_a_minute_of_slack(period: int, 
 
 
 def test_expected_heartbeats_come_from_the_function_specs() -> None:
-    assert expected_heartbeats(FUNCTIONS) == {"game_poller": 60, "reconciler": 300, "kill_switch": 60}
+    assert expected_heartbeats(FUNCTIONS) == {
+        "game_poller": 60,
+        "reconciler": 300,
+        "kill_switch": 60,
+        "strategy": 60,
+    }
     assert expected_heartbeats([WATCHDOG]) == {}
     strategy = FunctionSpec(
         name="strategy",
