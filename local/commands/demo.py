@@ -23,7 +23,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from types import FrameType
-from typing import IO, Any
+from typing import IO, Any, Final
 
 import httpx
 
@@ -76,6 +76,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "crashes; the Kalshi simulator itself starts fresh, so kept positions show as ghosts",
     )
     parser.add_argument(
+        "--no-bot",
+        action="store_true",
+        help="do not start the demo's paper-trading bot (start one yourself: POST /api/bot/start)",
+    )
+    parser.add_argument(
         "--fresh",
         action="store_true",
         help="discard the kept tables first (kill switches, positions, fills…) and start empty",
@@ -122,9 +127,10 @@ def run(args: argparse.Namespace) -> int:
     from local.cloud import LocalCloud
     from local.cloud.errors import LocalCloudError
     from local.cloud.persistence import wipe_state
+    from local.demo_markets import list_replay_markets
     from local.espn_replay import ReplayServer, demo_scenario
     from local.kalshi_sim import KalshiSimulator, SimServer
-    from local.kalshi_sim.demo import setup_demo
+    from local.kalshi_sim.demo import DEMO_BALANCE_CENTS
 
     # Metrics are disabled locally (no CloudWatch); powertools would warn about it on every cold start.
     warnings.filterwarnings("ignore", "No application metrics to publish", UserWarning)
@@ -147,10 +153,15 @@ def run(args: argparse.Namespace) -> int:
                 raise CliError(f"cannot discard {args.state_dir}: {exc}", code=1) from exc
         replay = ReplayServer(demo_scenario(seed=args.seed), speed=args.speed)
         replay.start()
-        sim = KalshiSimulator(seed=args.seed)
-        exchange = setup_demo(sim)
+        # Every local function reads the simulator's public market data from one address, where the
+        # real exchange would see many; its per-client rate limiter would only add 429 noise here.
+        sim = KalshiSimulator(seed=args.seed, rate_limits=False)
+        followed = list_replay_markets(sim, replay.service, seed=args.seed)
+        credentials = sim.create_user_with_key(balance_cents=DEMO_BALANCE_CENTS, tier="advanced")
         kalshi = SimServer(sim)
         kalshi.start()
+        settler = _Settler(sim, replay.service, followed, out)
+        settler.start()
         overrides = {
             Env.ESPN_BASE_URL.value: replay.base_url,
             # Orders go to the local Kalshi simulator, never to a real exchange.
@@ -172,16 +183,19 @@ def run(args: argparse.Namespace) -> int:
             try:
                 cloud.start()
                 point_webhook_secret(cloud.provisioned, webhook)
-                _store_kalshi_credentials(exchange.credentials)
+                _store_kalshi_credentials(credentials)
             except (LocalCloudError, OSError) as exc:
                 hint = f" (is port {args.port} in use? pass --port)" if isinstance(exc, OSError) else ""
                 raise CliError(f"the local cloud did not start: {exc}{hint}", code=1) from exc
             where = "your Discord webhook" if args.discord_webhook else "printed here as ALERT lines"
             _banner(out, cloud, replay.base_url, where)
-            _orders_hint(out, cloud.api_url, kalshi.base_url, exchange.games[0].home_ticker)
+            ticker = followed[0].markets.home_ticker if followed else "KXNBAGAME-…"
+            _orders_hint(out, cloud.api_url, kalshi.base_url, ticker, len(followed))
             _announce(cloud.provisioned)
-            _live_log(out, cloud.api_url, stop, args.duration)
+            bot = None if args.no_bot else _BotStarter(out, cloud.api_url)
+            _live_log(out, cloud.api_url, stop, args.duration, bot)
         finally:
+            settler.stop()
             cloud.stop()
             replay.stop()
             kalshi.stop()
@@ -207,16 +221,86 @@ def _store_kalshi_credentials(credentials: Any) -> None:
     )
 
 
-def _orders_hint(out: IO[str], api_url: str, kalshi_url: str, ticker: str) -> None:
+def _orders_hint(out: IO[str], api_url: str, kalshi_url: str, ticker: str, markets: int) -> None:
     print(
-        f"  Kalshi sim  {kalshi_url}  (user {DEMO_USER!r}, paper account on the simulator)\n"
-        f"  try an order:\n"
+        f"  Kalshi sim  {kalshi_url}  ({markets} game-winner events following the replayed games)\n"
+        f"  the demo bot trades on paper (user {DEMO_USER!r}); see it with:\n"
+        f"    curl -s {api_url}/bot/status -H 'X-Inplay-Local-User: {DEMO_USER}'\n"
+        f"  or place a paper order yourself:\n"
         f"    curl -s {api_url}/bot/order -H 'X-Inplay-Local-User: {DEMO_USER}' \\\n"
         f"      -H 'Content-Type: application/json' \\\n"
         f'      -d \'{{"market_ticker": "{ticker}", "side": "yes", "price": "0.60", "count": "5"}}\'',
         file=out,
         flush=True,
     )
+
+
+class _Settler:
+    """Settles a replayed game's simulator markets once the game is final (every 2 s)."""
+
+    def __init__(self, sim: Any, service: Any, followed: list[Any], out: IO[str]) -> None:
+        self._sim, self._service, self._followed, self._out = sim, service, followed, out
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="demo-settler", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+    def _run(self) -> None:
+        from local.demo_markets import settle_finished
+
+        while not self._stop.wait(2.0):
+            try:
+                for game in settle_finished(self._sim, self._service, self._followed):
+                    _say(
+                        self._out,
+                        f"settled {game.markets.event_ticker}: {game.result} team won "
+                        f"({game.replay.away.abbreviation} @ {game.replay.home.abbreviation})",
+                    )
+            except Exception as exc:  # a settlement failure must not kill the demo
+                _say(self._out, f"settlement check failed: {exc}")
+
+
+DEMO_BOT: Final = "demo"
+DEMO_BOT_SETTINGS: Final = {"max_wait_seconds": "20", "cooldown_seconds": "60"}
+"""The demo bot: default strategy settings; orders wait 20 s for a fill before they are cancelled."""
+
+
+class _BotStarter:
+    """Starts the demo bot through the API once its pre-flight can pass (the first poll is in)."""
+
+    def __init__(self, out: IO[str], api_url: str) -> None:
+        self._out, self._api_url = out, api_url
+        self.started = False
+        self._last_refusal: str | None = None
+        self._next_try = 0.0
+
+    def poll(self, http: httpx.Client) -> None:
+        if self.started or time.monotonic() < self._next_try:
+            return
+        self._next_try = time.monotonic() + 5
+        try:
+            response = http.post(
+                f"{self._api_url}/bot/start",
+                headers={"X-Inplay-Local-User": DEMO_USER},
+                json={"bot_id": DEMO_BOT, "settings": DEMO_BOT_SETTINGS},
+            )
+        except httpx.HTTPError as exc:
+            _say(self._out, f"bot start: API not answering yet ({exc})")
+            return
+        body = response.json() if response.content else {}
+        if response.status_code == 200:
+            self.started = True
+            _say(self._out, f"bot {DEMO_BOT!r} is RUNNING on paper: it trades when its edge is big enough")
+            return
+        refusal = str(body.get("message") or body)
+        if refusal != self._last_refusal:
+            self._last_refusal = refusal
+            _say(self._out, f"bot {DEMO_BOT!r} not started yet: {refusal[:300]}")
 
 
 def _announce(stack: Any) -> None:
@@ -290,11 +374,15 @@ def _moment(game: dict[str, Any]) -> tuple[object, ...]:
     return (game["home"]["score"], game["away"]["score"], game["period"], game["status"])
 
 
-def _live_log(out: IO[str], api_url: str, stop: threading.Event, duration: float | None) -> None:
-    """Print a line for every game whose state moved; a short summary of feed health each minute."""
+def _live_log(
+    out: IO[str], api_url: str, stop: threading.Event, duration: float | None, bot: _BotStarter | None = None
+) -> None:
+    """Print a line for every game whose state moved; start the demo bot; every half minute a
+    trading summary (positions, P&L, balance); every minute a summary of feed health."""
     deadline = None if duration is None else time.monotonic() + duration
     seen: dict[str, tuple[object, ...]] = {}
     last_summary = time.monotonic()  # the first summary after a minute, once pollers reported
+    last_trading = time.monotonic()
     with httpx.Client(timeout=10) as http:
         while not stop.is_set() and (deadline is None or time.monotonic() < deadline):
             try:
@@ -306,7 +394,34 @@ def _live_log(out: IO[str], api_url: str, stop: threading.Event, duration: float
                 if time.monotonic() - last_summary >= 60:
                     last_summary = time.monotonic()
                     _print_feeds(out, body)
+            if bot is not None:
+                bot.poll(http)
+                if bot.started and time.monotonic() - last_trading >= 30:
+                    last_trading = time.monotonic()
+                    _print_trading(out, http, api_url)
             _wait(stop, REFRESH_SECONDS, deadline)
+
+
+def _print_trading(out: IO[str], http: httpx.Client, api_url: str) -> None:
+    try:
+        status = http.get(f"{api_url}/bot/status", headers={"X-Inplay-Local-User": DEMO_USER}).json()
+    except (httpx.HTTPError, ValueError) as exc:
+        _say(out, f"status not available: {exc}")
+        return
+    _say(out, trading_summary(status))
+
+
+def trading_summary(status: dict[str, Any]) -> str:
+    """One console line from ``GET /api/bot/status``: mode, open positions, today's P&L, balance."""
+    mode = str(status.get("mode") or "paper")
+    positions = [p for p in status.get("open_positions") or [] if p.get("mode") == mode]
+    pnl = (status.get("pnl_today") or {}).get(mode) or {}
+    balance = (status.get("balances") or {}).get(mode) or {}
+    return (
+        f"trading [{mode.upper()}]: {len(positions)} open position(s); today: {pnl.get('fills', 0)} fills, "
+        f"realized ${pnl.get('realized', '0')}, fees ${pnl.get('fees', '0')}, net ${pnl.get('net', '0')}; "
+        f"balance ${balance.get('available') or '?'}"
+    )
 
 
 def _print_changes(out: IO[str], body: dict[str, Any], seen: dict[str, tuple[object, ...]]) -> None:

@@ -458,6 +458,12 @@ class KalshiSimulator:
             self.fair[other] = Complement(source)
         self._requote([ticker] if other is None else [ticker, other])
 
+    def set_fair_source(self, ticker: str, source: FairValue, *, complement: bool = True) -> None:
+        """Drive a market's fair YES price from any :class:`FairValue` (e.g. one that follows a
+        replayed game); in a two-team game the other market gets the complement."""
+        with self.transaction():
+            self._set_source(ticker, source, complement)
+
     def set_fair_value(self, ticker: str, value: Decimal | str | int, *, complement: bool = True) -> None:
         """Fix a market's fair YES price; in a two-team game the other market gets ``1 − value``."""
         micro = _fair_micro(value)

@@ -151,3 +151,16 @@ def test_order_request_refuses_a_decision_without_an_order() -> None:
         assert "carries no order" in str(exc)
     else:  # pragma: no cover
         raise AssertionError("a HOLD made an order")
+
+
+def test_an_entry_is_cut_to_the_bots_per_order_limits() -> None:
+    world = World.one_game(
+        settings={"max_contracts_per_order": "7", "default_size": "100", "max_position": "500"}
+    )
+    [started] = run_tick(world.deps(), NOW).started
+    assert started.decision.count == 7 and world.starter.requests[0].intent.count == 7  # type: ignore[union-attr]
+    capped = World.one_game(
+        settings={"max_cost_per_order": "3", "default_size": "100", "max_position": "500"}
+    )
+    [cheap] = run_tick(capped.deps(), NOW).started
+    assert cheap.decision.count == 10  # $3 at $0.30

@@ -17,9 +17,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
+from decimal import ROUND_FLOOR, Decimal
 from typing import Final, Protocol
 
 from inplay.orders.fills import PositionState
@@ -27,6 +27,7 @@ from inplay.orders.intents import TERMINAL_STATES, IntentRecord, TradingMode
 from inplay.orders.workflow import IntentSpec, OrderRequest, Purpose
 from inplay.risk.kill_switch import KillSwitch
 from inplay.sports.models import GameState, League, Phase
+from inplay.store.bots import InvalidBotSettings, config_from_settings
 from inplay.strategy.decide import BotContext, decide_game
 from inplay.strategy.mapping import MarketMatch, VenueMarket, match_game
 from inplay.strategy.model import (
@@ -478,6 +479,27 @@ def _run_user(
                 report.failures.append(BotFailure(user_id, bot.bot_id, f"{type(exc).__name__}: {exc}"))
 
 
+def _within_order_limits(decision: Decision, settings: Mapping[str, str]) -> Decision | None:
+    """An entry cut to the bot's per-order limits (contracts, worst-case cost), which the order
+    workflow would otherwise refuse; None when nothing whole is left. Exits are reduce-only and
+    pass the workflow whatever their size."""
+    if decision.count is None or decision.price is None:
+        return decision
+    try:
+        limits = config_from_settings(settings).limits
+    except InvalidBotSettings:
+        return decision  # the workflow refuses it with the reason; the strategy does not guess
+    count = min(decision.count, limits.max_contracts_per_order)
+    affordable = (limits.max_cost_per_order / decision.price).to_integral_value(rounding=ROUND_FLOOR)
+    count = min(count, affordable)
+    if count == decision.count:
+        return decision
+    if count < 1:
+        return None
+    detail = {**decision.detail, "size_order_limit": str(count)}
+    return replace(decision, count=count, detail=detail)
+
+
 def _feed_fresh(
     view: _GameView, fresh_at: Mapping[League, datetime | None], deps: StrategyDeps, now: datetime
 ) -> bool:
@@ -517,6 +539,11 @@ def _run_bot_game(
             continue
         if decision.kind is DecisionKind.ENTER and not entries_allowed:
             continue
+        if decision.kind is DecisionKind.ENTER:
+            limited = _within_order_limits(decision, bot.settings)
+            if limited is None:
+                continue
+            decision = limited
         position = positions.get(decision.market_ticker)
         mode = position.mode if decision.kind is DecisionKind.EXIT and position is not None else user.mode
         leg = ENTRY_LEG if decision.kind is DecisionKind.ENTER else EXIT_LEG
