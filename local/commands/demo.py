@@ -340,7 +340,7 @@ def _banner(out: IO[str], cloud: Any, espn_url: str, alerts: str) -> None:
         else "in memory (--state-dir DIR keeps the tables across restarts)"
     )
     lines = [
-        f"inplay demo: local cloud up{started} (paper: orders go to the local Kalshi simulator)",
+        f"inplay demo: local cloud up{started} (paper trading against the local Kalshi simulator)",
         f"  games API   {api_url}/games       (try ?league=nba&state=in)",
         f"  health      {api_url}/health",
         f"  dashboard   {http_url}/           (served from frontend/dist once it is built)",
