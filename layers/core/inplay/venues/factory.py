@@ -165,12 +165,18 @@ class KalshiVenues:
             if cached is not None and now - cached.built_at < self._max_age:
                 return cached.client
         client = self._build(user_id)
+        loser: KalshiClient | None
         with self._lock:
             previous = self._clients.get(user_id)
-            self._clients[user_id] = _Cached(client, now)
-        if previous is not None:
-            previous.client.close()
-        return client
+            if previous is not None and now - previous.built_at < self._max_age:
+                # Another thread built one meanwhile and may be using it: keep that one, drop ours.
+                winner, loser = previous.client, client
+            else:
+                self._clients[user_id] = _Cached(client, now)
+                winner, loser = client, (previous.client if previous is not None else None)
+        if loser is not None:
+            loser.close()
+        return winner
 
     def _build(self, user_id: str) -> KalshiClient:
         from inplay.venues.kalshi.auth import KalshiCredentials, KeyLoadError
