@@ -25,12 +25,13 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Final
 
-from inplay.orders.fills import FillRecord, PositionState, apply_fill, price_on_side
-from inplay.orders.intents import TradingMode
+from inplay.orders.fills import FillRecord, PositionState, apply_fill, fill_record, price_on_side
+from inplay.orders.intents import IntentRecord, TradingMode
 from inplay.orders.workflow import DEFAULT_MAX_WAIT_SECONDS
 from inplay.sports.models import GameState, League, Phase
 from inplay.strategy.decide import BotContext, decide_game
 from inplay.strategy.model import Decision, DecisionKind, MarketQuote, StrategyParams, WinProbability
+from inplay.strategy.runner import VENUE, order_request, within_order_limits
 from inplay.strategy.sizing import loss_streak
 from inplay.venues.base import (
     Action,
@@ -40,7 +41,6 @@ from inplay.venues.base import (
     OrderIntent,
     OrderStatus,
     OutcomeSide,
-    TimeInForce,
     Venue,
     VenueError,
 )
@@ -59,7 +59,6 @@ __all__ = [
 
 BOT_ID: Final = "backtest"
 USER_ID: Final = "backtest-user"
-VENUE: Final = "paper"
 ZERO: Final = Decimal(0)
 ONE: Final = Decimal(1)
 WinModel = Callable[[GameState, Decimal], WinProbability | None]
@@ -99,6 +98,7 @@ class _Working:
 
     order_id: str
     intent: OrderIntent
+    record: IntentRecord
     decision: Decision
     placed_at: datetime
     game: _GameRun
@@ -160,24 +160,26 @@ class _Backtest:
         self.last_equity: Decimal | None = None
 
     # --- orders and fills ---------------------------------------------------------------------
-    def place(self, run: _GameRun, decision: Decision, now: datetime) -> None:
-        if (
-            decision.side is None
-            or decision.action is None
-            or decision.price is None
-            or decision.count is None
-        ):
+    def place(self, run: _GameRun, decision: Decision, state: GameState, now: datetime) -> None:
+        """The production path from decision to venue order: cut to the bot's per-order limits,
+        the runner's order request (intent id, signal meta), the intent's venue order."""
+        if not decision.trades:
             return
-        intent = OrderIntent(
-            market_ticker=decision.market_ticker,
-            side=decision.side,
-            action=decision.action,
-            price=decision.price,
-            count=decision.count,
-            client_order_id=f"bt-{next(self.order_seq)}",
-            time_in_force=TimeInForce.GTC,
-            reduce_only=decision.kind is DecisionKind.EXIT,
+        if decision.kind is DecisionKind.ENTER:
+            limited = within_order_limits(decision, self.config.settings)
+            if limited is None:
+                return
+            decision = limited
+        request = order_request(
+            decision,
+            user_id=USER_ID,
+            bot_id=BOT_ID,
+            game=state,
+            mode=TradingMode.PAPER,
+            attempt=next(self.order_seq),
         )
+        record = request.intent.to_record(now=now, execution_arn=None)
+        intent = record.to_order_intent()
         self.result.orders += 1
         try:
             ack = self.venue.place_order(intent)
@@ -187,7 +189,7 @@ class _Backtest:
         run.traded = True
         if decision.kind is DecisionKind.ENTER:
             self.last_entry_at[decision.market_ticker] = now
-        work = _Working(ack.order_id, intent, decision, now, run)
+        work = _Working(ack.order_id, intent, record, decision, now, run)
         self.working[ack.order_id] = work
         self.sync_order(work, now)
 
@@ -217,26 +219,7 @@ class _Backtest:
         intent, run = work.intent, work.game
         price = price_on_side(fill, intent.side)
         at = fill.created_time or now
-        record = FillRecord(
-            user_id=USER_ID,
-            fill_id=f"{VENUE}#{fill.fill_id}",
-            venue=VENUE,
-            venue_fill_id=fill.fill_id,
-            intent_id=intent.client_order_id,
-            bot_id=BOT_ID,
-            order_id=fill.order_id,
-            market_ticker=fill.market_ticker,
-            side=intent.side,
-            action=intent.action,
-            price=price,
-            count=fill.count,
-            fee=fill.fee,
-            is_taker=fill.is_taker,
-            yes_direction=fill.yes_direction,
-            yes_price=fill.yes_price,
-            filled_at=at,
-            mode=TradingMode.PAPER,
-        )
+        record = fill_record(fill, work.record, recorded_at=now)
         work.filled += fill.count
         kind = "enter" if work.decision.kind is DecisionKind.ENTER else "exit"
         self.result.fills.append(
@@ -433,7 +416,7 @@ class _Backtest:
             if decision.trades and decision.market_ticker not in {
                 w.intent.market_ticker for w in self.working.values()
             }:
-                self.place(run, decision, now)
+                self.place(run, decision, state, now)
 
     def equity(self, now: datetime) -> None:
         value = self.cash

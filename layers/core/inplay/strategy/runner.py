@@ -61,13 +61,12 @@ __all__ = [
     "UnmatchedGame",
     "order_request",
     "run_tick",
+    "within_order_limits",
 ]
 
 VENUE: Final = "kalshi"
 ENTRY_LEG: Final = "entry"
 EXIT_LEG: Final = "exit"
-RECENT_FINAL: Final = timedelta(hours=8)
-"""Finished games this recent are still evaluated (the game-end exit, positions held to settlement)."""
 INTENT_LOOKBACK: Final = timedelta(days=2)
 CLOSED_LOOKBACK: Final = 50
 """Closed positions read per user for the loss streak and the cooldowns."""
@@ -107,7 +106,7 @@ class StrategyBots(Protocol):
 
 class StrategyGames(Protocol):
     def games(self, leagues: Iterable[League], now: datetime) -> Sequence[GameState]:
-        """Live games and games finished within :data:`RECENT_FINAL` of the leagues."""
+        """Live games and recently finished ones (their game-end exits) of the leagues."""
         ...
 
     def feed_fresh_at(self, leagues: Iterable[League]) -> Mapping[League, datetime | None]:
@@ -479,7 +478,7 @@ def _run_user(
                 report.failures.append(BotFailure(user_id, bot.bot_id, f"{type(exc).__name__}: {exc}"))
 
 
-def _within_order_limits(decision: Decision, settings: Mapping[str, str]) -> Decision | None:
+def within_order_limits(decision: Decision, settings: Mapping[str, str]) -> Decision | None:
     """An entry cut to the bot's per-order limits (contracts, worst-case cost), which the order
     workflow would otherwise refuse; None when nothing whole is left. Exits are reduce-only and
     pass the workflow whatever their size."""
@@ -540,7 +539,7 @@ def _run_bot_game(
         if decision.kind is DecisionKind.ENTER and not entries_allowed:
             continue
         if decision.kind is DecisionKind.ENTER:
-            limited = _within_order_limits(decision, bot.settings)
+            limited = within_order_limits(decision, bot.settings)
             if limited is None:
                 continue
             decision = limited
