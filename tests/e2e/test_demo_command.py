@@ -1,4 +1,4 @@
-"""`inplay demo` as a user runs it: starts, serves live games, stops cleanly on SIGTERM."""
+"""`inplay demo` as a user runs it: starts, serves live games, trades on paper, stops cleanly on SIGTERM."""
 
 from __future__ import annotations
 
@@ -14,12 +14,12 @@ from pathlib import Path
 import httpx
 import pytest
 
-pytestmark = [pytest.mark.slow, pytest.mark.timeout(240)]
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(360)]
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_demo_serves_live_games_and_exits_cleanly_on_sigterm(tmp_path) -> None:
+def test_demo_serves_live_games_trades_on_paper_and_exits_cleanly_on_sigterm(tmp_path) -> None:
     inplay = Path(sys.executable).with_name("inplay")
     process = subprocess.Popen(
         [str(inplay), "demo", "--port", "0", "--speed", "5", "--state-dir", str(tmp_path / "state")],
@@ -50,6 +50,17 @@ def test_demo_serves_live_games_and_exits_cleanly_on_sigterm(tmp_path) -> None:
             time.sleep(1)
         assert live, "no live game within 60 s of start"
         assert httpx.get(f"{api_url}/health", timeout=10).json()["status"] == "ok"
+        # A newcomer sees the demo's paper bot trade within two minutes.
+        fills, status = 0, {}
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and not fills:
+            status = httpx.get(
+                f"{api_url}/bot/status", headers={"X-Inplay-Local-User": "demo"}, timeout=10
+            ).json()
+            fills = int((status.get("pnl_today") or {}).get("paper", {}).get("fills") or 0)
+            time.sleep(2)
+        assert fills > 0, f"no paper trade within two minutes: {status}"
+        assert status["mode"] == "paper" and status["bots"][0]["state"] == "RUNNING"
         process.send_signal(signal.SIGTERM)
         out, _ = process.communicate(timeout=60)
         lines.append(out)
@@ -63,6 +74,7 @@ def test_demo_serves_live_games_and_exits_cleanly_on_sigterm(tmp_path) -> None:
     assert "Traceback" not in output
     # The start-up alert went SNS → discord_notifier → the local webhook sink, marked PAPER.
     assert re.search(r"ALERT .*PAPER.*inplay demo is running", output), output
+    assert re.search(r"ALERT .*PAPER.*Entry (partly )?filled", output), output  # every trade alerts
     json.dumps(live)  # the API answered JSON-serialisable games
 
 

@@ -5,10 +5,12 @@ from __future__ import annotations
 from datetime import timedelta
 from decimal import Decimal
 
+import pytest
+
 from inplay.orders.intents import IntentState, TradingMode
 from inplay.orders.workflow import Purpose
 from inplay.sports.models import League
-from inplay.strategy.model import DecisionKind
+from inplay.strategy.model import Decision, DecisionKind
 from inplay.strategy.runner import order_request, run_tick
 from inplay.venues.base import Action, OutcomeSide
 from tests.unit.strategy.runner_support import World
@@ -142,15 +144,9 @@ def test_only_the_changed_games_are_evaluated_on_a_stream_event() -> None:
 
 
 def test_order_request_refuses_a_decision_without_an_order() -> None:
-    from inplay.strategy.model import Decision
-
     hold = Decision(kind=DecisionKind.HOLD, reason="holding", market_ticker=HOME_TICKER, fair_yes=D("0.6"))
-    try:
+    with pytest.raises(ValueError, match="carries no order"):
         order_request(hold, user_id="u1", bot_id="b", game=final_game(), mode=TradingMode.PAPER, attempt=1)
-    except ValueError as exc:
-        assert "carries no order" in str(exc)
-    else:  # pragma: no cover
-        raise AssertionError("a HOLD made an order")
 
 
 def test_an_entry_is_cut_to_the_bots_per_order_limits() -> None:
