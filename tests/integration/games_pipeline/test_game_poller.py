@@ -150,6 +150,22 @@ def test_a_changed_game_is_rewritten_and_an_unchanged_one_is_not(stack, replay) 
     assert after[("nba", "#feed")]["polled_at"]["S"] > before[("nba", "#feed")]["polled_at"]["S"]
 
 
+def test_a_started_game_keeps_its_pregame_line(stack, replay) -> None:
+    _, clock = replay
+    poll(stack)
+    pre = json.loads(rows(stack)[("nba", NBA_PRE)]["snapshot"]["S"])
+    assert pre["state"] == "pre" and pre["spread"] is not None  # ESPN lists odds before the start
+    clock.now += timedelta(hours=3, seconds=30)  # it has started; the live payload has no odds
+    poll(stack)
+    live = json.loads(rows(stack)[("nba", NBA_PRE)]["snapshot"]["S"])
+    assert live["state"] == "in"
+    assert (live["spread"], live["home_moneyline"], live["away_moneyline"]) == (
+        pre["spread"],
+        pre["home_moneyline"],
+        pre["away_moneyline"],
+    )
+
+
 def test_espn_refusing_us_is_recorded_not_fatal(stack, replay) -> None:
     server, _ = replay
     httpx.post(

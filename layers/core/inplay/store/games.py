@@ -110,6 +110,10 @@ def _model_for(table_name: str, host: str | None) -> type[_GameItem]:
     return bind(_GameItem, table_name, host)
 
 
+def _no_line(game: GameState) -> bool:
+    return game.spread is None and game.home_moneyline is None and game.away_moneyline is None
+
+
 def _iso(moment: datetime) -> str:
     return moment.isoformat().replace("+00:00", "Z")
 
@@ -123,6 +127,7 @@ class GamesStore:
 
     def upsert(self, game: GameState, observed_at: datetime) -> bool:
         item_cls = self._model
+        game = self._with_pregame_line(game)
         digest = fingerprint(game)
         item = item_cls(
             game.league.value,
@@ -145,6 +150,28 @@ class GamesStore:
                 return False
             raise
         return True
+
+    def _with_pregame_line(self, game: GameState) -> GameState:
+        """ESPN lists the odds only before the start; a started game without them keeps the line
+        stored from its pre-game snapshots (the win-probability model's drift comes from it)."""
+        if game.state is Phase.PRE or not _no_line(game):
+            return game
+        try:
+            item = self._model.get(game.league.value, game.event_id, consistent_read=True)
+        except self._model.DoesNotExist:
+            return game
+        if item.snapshot is None:
+            return game
+        previous = GameState.model_validate(json.loads(item.snapshot))
+        if _no_line(previous):
+            return game
+        return game.model_copy(
+            update={
+                "spread": previous.spread,
+                "home_moneyline": previous.home_moneyline,
+                "away_moneyline": previous.away_moneyline,
+            }
+        )
 
     def record_poll(self, heartbeat: FeedHeartbeat) -> None:
         item_cls = self._model
