@@ -241,6 +241,13 @@ class PaperSettings(_Settings):
     """Dollars a new paper account starts with."""
 
 
+class FeedFreshnessSettings(_Settings):
+    """How old a league's last successful poll may be before trading on it stops: bot start refuses,
+    and the strategy makes no new entries (exits still run)."""
+
+    feed_max_age_seconds: Annotated[int, Field(alias=Env.FEED_MAX_AGE_SECONDS, ge=10, le=3600)] = 90
+
+
 class TradingTablesSettings(_Settings):
     """The tables of the order flow: intents, fills, positions, the audit trail, the bots table."""
 
@@ -254,13 +261,16 @@ class TradingTablesSettings(_Settings):
 
 
 class ApiSettings(
-    ObservabilitySettings, AlertingSettings, TradingTablesSettings, KalshiSettings, PaperSettings
+    ObservabilitySettings,
+    AlertingSettings,
+    TradingTablesSettings,
+    KalshiSettings,
+    PaperSettings,
+    FeedFreshnessSettings,
 ):
     """``api``: the REST API behind API Gateway."""
 
     games_table: Annotated[str, Field(alias=Env.GAMES_TABLE, min_length=1)]
-    feed_max_age_seconds: Annotated[int, Field(alias=Env.FEED_MAX_AGE_SECONDS, ge=10, le=3600)] = 90
-    """Bot start refuses when a league it trades has not been polled successfully for this long."""
     order_state_machine_arn: Annotated[str, Field(alias=Env.ORDER_STATE_MACHINE_ARN, min_length=1)]
     reconciler_function: Annotated[str, Field(alias=Env.RECONCILER_FUNCTION, min_length=1)]
     kill_switch_function: Annotated[str, Field(alias=Env.KILL_SWITCH_FUNCTION, min_length=1)]
@@ -296,14 +306,17 @@ class KillSwitchSettings(
 
 
 class StrategySettings(
-    ObservabilitySettings, AlertingSettings, TradingTablesSettings, KalshiSettings, PaperSettings
+    ObservabilitySettings,
+    AlertingSettings,
+    TradingTablesSettings,
+    KalshiSettings,
+    PaperSettings,
+    FeedFreshnessSettings,
 ):
     """``strategy``: evaluates every running bot each minute and on game-state changes."""
 
     games_table: Annotated[str, Field(alias=Env.GAMES_TABLE, min_length=1)]
     order_state_machine_arn: Annotated[str, Field(alias=Env.ORDER_STATE_MACHINE_ARN, min_length=1)]
-    feed_max_age_seconds: Annotated[int, Field(alias=Env.FEED_MAX_AGE_SECONDS, ge=10, le=3600)] = 90
-    """A live game whose snapshot is older than this is not traded (entries); exits still run."""
 
 
 class WatchdogSettings(ObservabilitySettings, AlertingSettings):
