@@ -40,7 +40,6 @@ def _fresh_process_caches() -> None:
     Tests change the environment between cases (table names, the ESPN base URL, moto endpoints),
     so each test starts from a cold start.
     """
-    import api.handler
     import discord_notifier.handler
     import game_poller.handler
     import kill_switch.handler
@@ -53,10 +52,7 @@ def _fresh_process_caches() -> None:
     from inplay.store import bots, games, intents, paper, risk, trades
 
     cached_settings.cache_clear()
-    api.handler.games_repository.cache_clear()
-    api.handler.order_workflow.cache_clear()
-    api.handler.invoker.cache_clear()
-    api.handler.bot_deps.cache_clear()
+    _clear_module_caches("api")
     strategy.handler.runtime.cache_clear()
     game_poller.handler.heartbeats.cache_clear()
     kill_switch.handler.runtime.cache_clear()
@@ -72,3 +68,17 @@ def _fresh_process_caches() -> None:
     bots._model_for.cache_clear()
     trades._models.cache_clear()
     paper._model_for.cache_clear()
+
+
+def _clear_module_caches(package: str) -> None:
+    """Clear every ``functools.cache`` factory defined at module level in ``package``'s modules
+    (the api function's dependencies live in several route modules)."""
+    import sys
+
+    for name, module in list(sys.modules.items()):
+        if module is None or not (name == package or name.startswith(package + ".")):
+            continue
+        for value in list(vars(module).values()):
+            clear = getattr(value, "cache_clear", None)
+            if callable(clear) and getattr(value, "__module__", None) == name:
+                clear()

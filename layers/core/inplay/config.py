@@ -36,6 +36,7 @@ __all__ = [
     "Access",
     "AlertingSettings",
     "ApiSettings",
+    "AuthSettings",
     "DiscordNotifierSettings",
     "Env",
     "FunctionSpec",
@@ -88,7 +89,9 @@ class Env(StrEnum):
     KILL_SWITCH_FUNCTION = "INPLAY_KILL_SWITCH_FUNCTION"
     STALE_INTENT_SECONDS = "INPLAY_STALE_INTENT_SECONDS"
     WATCHDOG_REPAGE_SECONDS = "INPLAY_WATCHDOG_REPAGE_SECONDS"
-    LOCAL_AUTH = "INPLAY_LOCAL_AUTH"
+    COGNITO_USER_POOL_ID = "INPLAY_COGNITO_USER_POOL_ID"
+    COGNITO_CLIENT_ID = "INPLAY_COGNITO_CLIENT_ID"
+    JWKS_URL = "INPLAY_JWKS_URL"
     KALSHI_BASE_URL = "INPLAY_KALSHI_BASE_URL"
     KALSHI_SECRET_PREFIX = "INPLAY_KALSHI_SECRET_PREFIX"
     KALSHI_TIMEOUT_SECONDS = "INPLAY_KALSHI_TIMEOUT_SECONDS"
@@ -248,6 +251,33 @@ class FeedFreshnessSettings(_Settings):
     feed_max_age_seconds: Annotated[int, Field(alias=Env.FEED_MAX_AGE_SECONDS, ge=10, le=3600)] = 90
 
 
+class AuthSettings(_Settings):
+    """Mix into the settings of a function that signs users in or verifies their tokens."""
+
+    user_pool_id: Annotated[
+        str, Field(alias=Env.COGNITO_USER_POOL_ID, pattern=r"^[a-z]{2}(-[a-z]+)+-\d_[0-9A-Za-z]+$")
+    ]
+    """``<region>_<id>``, e.g. ``us-east-1_AbC123``."""
+    client_id: Annotated[str, Field(alias=Env.COGNITO_CLIENT_ID, pattern=r"^[0-9A-Za-z]{1,128}$")]
+    """The dashboard's app client (no secret); ID tokens carry it as ``aud``."""
+    jwks_url: Annotated[str | None, Field(alias=Env.JWKS_URL, pattern=r"^https?://")] = None
+    """Where the pool's signing keys are read; default the pool's public JWKS. The local cloud
+    points this at moto's server (moto's tokens still name the AWS issuer)."""
+
+    @property
+    def region(self) -> str:
+        return self.user_pool_id.split("_", 1)[0]
+
+    @property
+    def issuer(self) -> str:
+        """The ``iss`` of the pool's tokens."""
+        return f"https://cognito-idp.{self.region}.amazonaws.com/{self.user_pool_id}"
+
+    @property
+    def jwks_endpoint(self) -> str:
+        return self.jwks_url or f"{self.issuer}/.well-known/jwks.json"
+
+
 class TradingTablesSettings(_Settings):
     """The tables of the order flow: intents, fills, positions, the audit trail, the bots table."""
 
@@ -262,6 +292,7 @@ class TradingTablesSettings(_Settings):
 
 class ApiSettings(
     ObservabilitySettings,
+    AuthSettings,
     AlertingSettings,
     TradingTablesSettings,
     KalshiSettings,
@@ -274,9 +305,6 @@ class ApiSettings(
     order_state_machine_arn: Annotated[str, Field(alias=Env.ORDER_STATE_MACHINE_ARN, min_length=1)]
     reconciler_function: Annotated[str, Field(alias=Env.RECONCILER_FUNCTION, min_length=1)]
     kill_switch_function: Annotated[str, Field(alias=Env.KILL_SWITCH_FUNCTION, min_length=1)]
-    local_auth: Annotated[bool, Field(alias=Env.LOCAL_AUTH)] = False
-    """Accept the local-only ``X-Inplay-Local-User`` header. Only the local cloud turns this on; the
-    deployed stack leaves it false, so the header is refused until sign-in exists."""
 
 
 class OrderWorkerSettings(

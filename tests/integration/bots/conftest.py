@@ -8,13 +8,14 @@ from inplay.store.schema import AUDIT, BOTS, FILLS, GAMES, POSITIONS, RISK
 from local.cloud.moto_runtime import local_mock_aws
 from tests.integration.bots.support import TABLES, BotsHarness, env
 from tests.integration.risk_store.tables import create_table
+from tests.support.auth import SigningInUsers
 
 
 @pytest.fixture
 def harness(monkeypatch: pytest.MonkeyPatch) -> Iterator[BotsHarness]:
     """Moto tables for the bot routes, the api settings in the environment, and the api
     function's bot dependencies replaced by real stores plus fake venues/reconciler/alerts."""
-    import api.handler
+    import api.deps
 
     for name, value in env().items():
         monkeypatch.setenv(name, value)
@@ -28,9 +29,9 @@ def harness(monkeypatch: pytest.MonkeyPatch) -> Iterator[BotsHarness]:
             (RISK, "risk"),
         ):
             create_table(spec, TABLES[key])
-        api.handler.bot_deps.cache_clear()
-        running = BotsHarness()
-        running.real_bot_deps = api.handler.bot_deps
-        monkeypatch.setattr(api.handler, "bot_deps", lambda: running.deps)
+        api.deps.bot_deps.cache_clear()
+        running = BotsHarness(SigningInUsers().install(monkeypatch))
+        running.real_bot_deps = api.deps.bot_deps
+        monkeypatch.setattr(api.deps, "bot_deps", lambda: running.deps)
         yield running
         running.real_bot_deps.cache_clear()

@@ -12,7 +12,6 @@ from typing import Any
 
 from inplay.alerts import RecordingPublisher
 from inplay.api.bots import BotApiDeps, ReconcilerOnStop
-from inplay.api.orders import LOCAL_USER_HEADER
 from inplay.api.safety import InvocationTimedOut
 from inplay.audit.store import DynamoAuditLog
 from inplay.bots.preflight import PreflightDeps, ReconcilerFunction
@@ -25,6 +24,7 @@ from inplay.store.trades import DynamoTradeStore
 from inplay.venues.base import AuthenticationError, Balance, ExchangeStatus
 from inplay.venues.factory import VenueConfigError
 from local.cloud.events import rest_proxy_event
+from tests.support.auth import CognitoUsers
 
 USER = "alice"
 TABLES = {
@@ -111,7 +111,6 @@ def env(now_table: Mapping[str, str] = TABLES) -> dict[str, str]:
         "INPLAY_ORDER_STATE_MACHINE_ARN": "arn:aws:states:us-east-1:123456789012:stateMachine:orders",
         "INPLAY_RECONCILER_FUNCTION": "reconciler-fn",
         "INPLAY_KILL_SWITCH_FUNCTION": "kill-switch-fn",
-        "INPLAY_LOCAL_AUTH": "true",
         "INPLAY_FEED_MAX_AGE_SECONDS": "90",
     }
 
@@ -120,7 +119,9 @@ class BotsHarness:
     real_bot_deps: Any = None
     """The api function's own (cached) dependency builder, for a test of the real wiring."""
 
-    def __init__(self) -> None:
+    def __init__(self, users: CognitoUsers) -> None:
+        self.users = users
+        """Signed-in users: ``request(user="bob")`` signs ``bob`` in with the user id ``bob``."""
         self.controls = DynamoBotControls(TABLES["bots"])
         self.games = GamesStore(TABLES["games"])
         self.trades = DynamoTradeStore(TABLES["fills"], TABLES["positions"])
@@ -171,7 +172,7 @@ class BotsHarness:
 
         headers = [("Content-Type", "application/json")]
         if user is not None:
-            headers.append((LOCAL_USER_HEADER, user))
+            headers.append(("Authorization", f"Bearer {self.users.token(user)}"))
         payload = raw if raw is not None else (b"" if body is None else json.dumps(body).encode())
         event = rest_proxy_event(
             method=method,

@@ -315,7 +315,7 @@ def test_positions_by_status_and_mode(harness: BotsHarness) -> None:
     assert status == 400 and any(e.startswith("mode") for e in body["errors"])
 
 
-def test_every_bot_route_needs_the_local_user(harness: BotsHarness) -> None:
+def test_every_bot_route_needs_a_signed_in_user(harness: BotsHarness) -> None:
     for method, path in (("POST", "/api/bot/start"), ("GET", "/api/bot/status"), ("GET", "/api/positions")):
         status, _ = harness.request(method, path, {} if method == "POST" else None, user=None)
         assert status == 401
@@ -327,12 +327,12 @@ def test_the_real_dependencies_switch_the_mode_through_sns(
     """The handler's own wiring (stores, paper venues, SNS publisher, Powertools logger)."""
     import boto3
 
-    import api.handler
+    import api.deps
 
     topic = boto3.client("sns", region_name="us-east-1").create_topic(Name="alerts")["TopicArn"]
     monkeypatch.setenv("INPLAY_ALERTS_TOPIC_ARN", topic)
     harness.real_bot_deps.cache_clear()
-    monkeypatch.setattr(api.handler, "bot_deps", harness.real_bot_deps)
+    monkeypatch.setattr(api.deps, "bot_deps", harness.real_bot_deps)
     status, body = harness.post("/api/bot/paper-trading", {"enabled": False, "confirmed": True})
     assert status == 200, body
     assert harness.controls.trading_mode(USER) is TradingMode.LIVE

@@ -15,8 +15,7 @@ from typing import Any
 
 import boto3
 
-from inplay.api.orders import LOCAL_USER_HEADER
-from inplay.config import Env, cached_settings
+from inplay.config import cached_settings
 from inplay.orders.intents import intent_id_for
 from inplay.risk.kill_switch import KillSwitch
 from inplay.risk.records import KillSwitchEvent
@@ -26,6 +25,7 @@ from inplay.venues.kalshi import KalshiClient, KalshiCredentials
 from local.cloud import streams
 from local.cloud.events import rest_proxy_event
 from tests.integration.order_workflow.support import BATCH_MACHINE, DECIDED, USER, Harness, running_harness
+from tests.support.auth import SigningInUsers
 
 KILL_SWITCH_FUNCTION = "KillSwitchFunction"
 API_FUNCTION = "ApiFunction"
@@ -62,6 +62,7 @@ class KillSwitchHarness:
     def __init__(self, harness: Harness) -> None:
         self.h = harness
         self.venue = harness.venue
+        self.users = SigningInUsers.of_function(harness.stack.function(API_FUNCTION).environment)
         self._trader: KalshiClient | None = None
 
     # ---- entry points
@@ -78,15 +79,19 @@ class KillSwitchHarness:
         """What EventBridge's minute schedule sends to the kill switch."""
         return self.invoke(KILL_SWITCH_FUNCTION, SCHEDULED_EVENT)
 
+    def token(self) -> str:
+        """An ID token of our user from the stack's (moto) user pool."""
+        return self.users.token(USER)
+
     def api(self, path: str, body: dict[str, Any] | None) -> tuple[int, dict[str, Any]]:
-        """``POST /api/<path>`` as API Gateway hands it to the api function (local user header)."""
+        """``POST /api/<path>`` as API Gateway hands it to the api function (signed in)."""
         event = rest_proxy_event(
             method="POST",
             path=f"/api/{path}",
             resource="/api/{proxy+}",
             path_parameters={"proxy": path},
             query=[],
-            headers=[("Content-Type", "application/json"), (LOCAL_USER_HEADER, USER)],
+            headers=[("Content-Type", "application/json"), ("Authorization", f"Bearer {self.token()}")],
             body=b"" if body is None else json.dumps(body).encode(),
             binary=False,
             stage="prod",
@@ -187,7 +192,7 @@ class KillSwitchHarness:
 
 def _clear_function_caches() -> None:
     """Handlers cache settings and clients per process; each test has a new simulator and stack."""
-    import api.handler
+    import api.deps
     import kill_switch.handler
     import reconciler.handler
     import watchdog.handler
@@ -199,7 +204,7 @@ def _clear_function_caches() -> None:
                 close()
         runtime.cache_clear()
     watchdog.handler.dependencies.cache_clear()
-    for cached in (api.handler.invoker, api.handler.order_workflow, api.handler.games_repository):
+    for cached in (api.deps.invoker, api.deps.order_workflow, api.deps.games_repository):
         cached.cache_clear()
     cached_settings.cache_clear()
 
@@ -208,14 +213,11 @@ def _clear_function_caches() -> None:
 def running_kill_switch(template_path: Path, tmp_path: Path) -> Iterator[KillSwitchHarness]:
     _clear_function_caches()
     with running_harness(template_path, tmp_path) as harness:
-        import os
-
-        os.environ[Env.LOCAL_AUTH.value] = "true"  # what the local cloud's demo sets
         running = KillSwitchHarness(harness)
         try:
-            yield running
-            running.settle()  # nothing may still run when the stack goes away
+            with running.users.installed():
+                yield running
+                running.settle()  # nothing may still run when the stack goes away
         finally:
-            os.environ.pop(Env.LOCAL_AUTH.value, None)
             running.close()
             _clear_function_caches()

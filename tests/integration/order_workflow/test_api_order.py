@@ -10,10 +10,9 @@ from typing import Any
 import boto3
 import pytest
 
-from inplay.api.orders import LOCAL_USER_HEADER
-from inplay.config import Env
 from local.cloud.events import rest_proxy_event
 from tests.integration.order_workflow.support import USER, Harness
+from tests.support.auth import SigningInUsers
 
 pytestmark = [pytest.mark.timeout(120)]
 
@@ -23,7 +22,8 @@ def post_order(
 ) -> tuple[int, dict[str, Any]]:
     headers = [("Content-Type", "application/json")]
     if user is not None:
-        headers.append((LOCAL_USER_HEADER, user))
+        users = SigningInUsers.of_function(harness.stack.function("ApiFunction").environment)
+        headers.append(("Authorization", f"Bearer {users.token(user)}"))
     event = rest_proxy_event(
         method="POST",
         path="/api/bot/order",
@@ -45,8 +45,12 @@ def post_order(
 
 
 @pytest.fixture
-def local_auth(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(Env.LOCAL_AUTH.value, "true")  # what the local cloud's demo sets
+def local_auth(harness: Harness, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The api function verifies tokens of the stack's own (moto) user pool with moto's keys."""
+    import api.security
+
+    users = SigningInUsers.of_function(harness.stack.function("ApiFunction").environment)
+    monkeypatch.setattr(api.security, "token_verifier", users.verifier)
 
 
 def order(harness: Harness, **change: Any) -> dict[str, Any]:
@@ -99,14 +103,7 @@ def test_a_missing_field_is_400_naming_it(harness: Harness, local_auth: None) ->
     assert status == 400 and any(error.startswith("count") for error in answer["errors"]), answer
 
 
-def test_the_deployed_stack_refuses_the_local_user_header(harness: Harness) -> None:
-    status, body = post_order(harness, order(harness))
-    assert status == 401
-    assert "local cloud" in body["message"]
-    assert harness.venue.sim.traffic is not None  # nothing was placed: no intent, no order
-    assert harness.ledger().list_by_user(USER) == []
-
-
-def test_the_local_user_header_is_required(harness: Harness, local_auth: None) -> None:
+def test_an_unsigned_request_places_nothing(harness: Harness, local_auth: None) -> None:
     status, body = post_order(harness, order(harness), user=None)
-    assert status == 401 and LOCAL_USER_HEADER in body["message"]
+    assert status == 401 and "sign in" in body["message"]
+    assert harness.ledger().list_by_user(USER) == []  # no intent, so nothing reached the venue

@@ -34,7 +34,6 @@ from inplay.orders.workflow import (
 from inplay.venues.base import Action, OutcomeSide, TimeInForce
 
 __all__ = [
-    "LOCAL_USER_HEADER",
     "MAX_API_WAIT_SECONDS",
     "ExecutionStatus",
     "ManualOrder",
@@ -45,8 +44,6 @@ __all__ = [
     "place_manual_order",
 ]
 
-LOCAL_USER_HEADER: Final = "X-Inplay-Local-User"
-"""Local-only stand-in for sign-in: names the user. The deployed stack refuses it (401)."""
 MAX_API_WAIT_SECONDS: Final = 25
 MIN_PRICE: Final = Decimal("0.01")
 MAX_PRICE: Final = Decimal("0.99")

@@ -1,0 +1,1 @@
+"""The api function's routes, one powertools ``Router`` per concern (included by ``api.handler``)."""

@@ -1,0 +1,21 @@
+"""Sign-in: Cognito ID tokens (RS256 JWTs) verified against the user pool's JWKS."""
+
+from inplay.auth.tokens import (
+    AuthError,
+    HttpJwks,
+    JwksSource,
+    Principal,
+    StaticJwks,
+    TokenVerifier,
+    bearer_token,
+)
+
+__all__ = [
+    "AuthError",
+    "HttpJwks",
+    "JwksSource",
+    "Principal",
+    "StaticJwks",
+    "TokenVerifier",
+    "bearer_token",
+]
