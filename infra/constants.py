@@ -27,11 +27,13 @@ ALERTS_ID: Final = "Alerts"
 ORDER_WORKFLOW_ID: Final = "OrderWorkflow"
 STREAMS_ID: Final = "Streams"
 ALARMS_ID: Final = "Alarms"
+WEBSOCKET_ID: Final = "WebSocket"
 LAYER_ID: Final = "InplayLayer"
 API_URL_OUTPUT: Final = "ApiUrl"
 ALERTS_TOPIC_OUTPUT: Final = "AlertsTopicArn"
 DISCORD_WEBHOOK_SECRET_OUTPUT: Final = "DiscordWebhookSecretArn"
 ALERTS_DLQ_OUTPUT: Final = "AlertsDeadLetterQueueUrl"
+WEBSOCKET_URL_OUTPUT: Final = "WebSocketUrl"
 
 # Alerts: stable logical ids (a changed id would replace the resource and its subscriptions).
 ALERTS_TOPIC_LOGICAL_ID: Final = "AlertsTopic"
@@ -58,10 +60,10 @@ FUNCTION_METADATA_KEY: Final = "inplay:function"
 TABLE_METADATA_KEY: Final = "inplay:table"
 """On each ``AWS::DynamoDB::Table``: the ``Env`` name that carries the table name."""
 
-DISPOSABLE_TABLES: Final = frozenset({Env.GAMES_TABLE, Env.IDEMPOTENCY_TABLE})
-"""Tables whose rows are re-creatable caches (ESPN snapshots, idempotency records, both with TTL):
-deleted with the stack. Every other table holds money or audit data: retained on stack deletion and
-deletion-protected. A new table is retained unless it is added here."""
+DISPOSABLE_TABLES: Final = frozenset({Env.GAMES_TABLE, Env.IDEMPOTENCY_TABLE, Env.CONNECTIONS_TABLE})
+"""Tables whose rows are re-creatable caches (ESPN snapshots, idempotency records, open WebSocket
+connections, all with TTL): deleted with the stack. Every other table holds money or audit data:
+retained on stack deletion and deletion-protected. A new table is retained unless it is added here."""
 
 EXTRA_ENVIRONMENT: Final[Mapping[str, str]] = MappingProxyType({Env.LOG_LEVEL.value: "INFO"})
 """Variables set on every function that no settings model declares: Powertools reads them itself."""
@@ -145,10 +147,36 @@ API_STAGE: Final = "prod"
 API_THROTTLE_RATE: Final = 20
 """Requests/second across the stage; one user's dashboard polls far below this."""
 API_THROTTLE_BURST: Final = 40
+WEBSOCKET_STAGE: Final = "prod"
+WEBSOCKET_THROTTLE_RATE: Final = 10
+"""Messages and connects per second across the WebSocket stage: clients only connect and ping;
+updates flow from the broadcaster (management API calls are not throttled by the stage)."""
+WEBSOCKET_THROTTLE_BURST: Final = 20
+WEBSOCKET_ACCESS_LOG_RETENTION: Final = "THREE_MONTHS"
 CORS_ORIGINS_CONTEXT: Final = "inplay:corsAllowOrigins"
 """CDK context key (cdk.json or ``-c``): the dashboard origins allowed by CORS preflight."""
 DEFAULT_CORS_ORIGINS: Final = ("http://localhost:5173",)
 """The Vite dev server; the deployed dashboard's origin is added once its construct exists."""
+
+# Sign-in (``infra/constructs/auth.py``): a Cognito user pool whose users an administrator creates.
+AUTH_ID: Final = "Auth"
+USER_POOL_LOGICAL_ID: Final = "UserPool"
+"""Stable: a replaced pool gives every user a new ``sub`` (user id), orphaning everything they own."""
+USER_POOL_CLIENT_LOGICAL_ID: Final = "DashboardClient"
+USER_POOL_ID_OUTPUT: Final = "UserPoolId"
+USER_POOL_CLIENT_ID_OUTPUT: Final = "UserPoolClientId"
+PASSWORD_MIN_LENGTH: Final = 12
+ID_TOKEN_VALIDITY_MINUTES: Final = 60
+REFRESH_TOKEN_VALIDITY_DAYS: Final = 30
+AUTHORIZER_CACHE_SECONDS: Final = 300
+"""API Gateway keeps a token's verdict this long (the function verifies every request anyway)."""
+PUBLIC_API_ROUTES: Final = (
+    ("GET", "/api/health"),
+    ("POST", "/api/auth/sign-in"),
+    ("POST", "/api/auth/refresh"),
+)
+"""The only (method, path) API Gateway lets through without the Cognito authorizer; equal to the
+api function's ``api.security.PUBLIC_ROUTES`` (a test checks)."""
 
 FUNCTION_CODE_EXCLUDES: Final = (
     "**/__pycache__",

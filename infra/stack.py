@@ -16,6 +16,7 @@ from infra.constants import (
     ALERTS_TOPIC_OUTPUT,
     API_ID,
     API_URL_OUTPUT,
+    AUTH_ID,
     DEFAULT_CORS_ORIGINS,
     DISCORD_WEBHOOK_SECRET_OUTPUT,
     FUNCTIONS_ID,
@@ -26,16 +27,22 @@ from infra.constants import (
     STACK_ID,
     STREAMS_ID,
     TABLES_ID,
+    USER_POOL_CLIENT_ID_OUTPUT,
+    USER_POOL_ID_OUTPUT,
+    WEBSOCKET_ID,
+    WEBSOCKET_URL_OUTPUT,
 )
 from infra.constructs.alarms import Alarms
 from infra.constructs.alerts import Alerts, alert_channels
 from infra.constructs.api import Api
+from infra.constructs.auth import Auth
 from infra.constructs.functions import Functions
 from infra.constructs.order_workflow import OrderWorkflow
 from infra.constructs.schedules import Schedules
 from infra.constructs.streams import StreamTriggers
 from infra.constructs.tables import Tables
-from inplay.config import API, DISCORD_NOTIFIER, ORDER_WORKER
+from infra.constructs.websocket import WebSocket
+from inplay.config import API, DISCORD_NOTIFIER, ORDER_WORKER, WEBSOCKET
 
 __all__ = ["InplayStack"]
 
@@ -58,6 +65,7 @@ class InplayStack(Stack):
         Tags.of(self).add(*PROJECT_TAG)
         self.tables = Tables(self, TABLES_ID)
         self.alerts = Alerts(self, ALERTS_ID, channels=alert_channels(self.node.try_get_context))
+        self.auth = Auth(self, AUTH_ID)
         self.functions = Functions(
             self,
             FUNCTIONS_ID,
@@ -65,10 +73,26 @@ class InplayStack(Stack):
             layer_asset=layer_asset,
             secrets=self.alerts.secrets,
             topics=self.alerts.topics,
+            auth=self.auth.references,
         )
         self.alerts.connect_notifier(self.functions.function(DISCORD_NOTIFIER))
         self.schedules = Schedules(self, SCHEDULES_ID, functions=self.functions.by_name)
-        self.api = Api(self, API_ID, handler=self.functions.function(API), cors_origins=cors_origins)
+        self.api = Api(
+            self,
+            API_ID,
+            handler=self.functions.function(API),
+            cors_origins=cors_origins,
+            authorizer=self.auth.authorizer,
+        )
+        account = self.api.rest_api.node.try_find_child("Account")  # API Gateway's CloudWatch role
+        self.websocket = WebSocket(
+            self,
+            WEBSOCKET_ID,
+            handler=self.functions.function(WEBSOCKET),
+            specs=self.functions.specs,
+            functions=self.functions.by_name,
+            after=[account] if account is not None else [],
+        )
         self.order_workflow = OrderWorkflow(
             self, ORDER_WORKFLOW_ID, worker=self.functions.function(ORDER_WORKER)
         )
@@ -94,6 +118,24 @@ class InplayStack(Stack):
             API_URL_OUTPUT,
             value=self.api.url,
             description="Base URL of the dashboard REST API (its routes live under it)",
+        )
+        CfnOutput(
+            self,
+            WEBSOCKET_URL_OUTPUT,
+            value=self.websocket.url,
+            description="Live updates (positions, bot status, kill switch): connect with ?token=<ID token>",
+        )
+        CfnOutput(
+            self,
+            USER_POOL_ID_OUTPUT,
+            value=self.auth.user_pool.user_pool_id,
+            description="Cognito user pool: create users with aws cognito-idp admin-create-user (see README)",
+        )
+        CfnOutput(
+            self,
+            USER_POOL_CLIENT_ID_OUTPUT,
+            value=self.auth.client.user_pool_client_id,
+            description="The dashboard's app client (sign in with POST /api/auth/sign-in)",
         )
         CfnOutput(
             self,

@@ -5,7 +5,8 @@
 - :func:`check_spec`: a ``FunctionSpec`` whose settings and its table, secret, topic or invoke
   grants disagree, or whose ``streams`` name a table without a stream, fails synth.
 - :func:`reads_kalshi_credentials` / :func:`kalshi_secret_prefix`: which functions read the per-user
-  Kalshi credential secrets, and under which name prefix.
+  Kalshi credential secrets, and under which name prefix; :func:`manages_kalshi_credentials`: which
+  also write them.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from inplay.config import (
     SECRET_ENVS,
     STATE_MACHINE_ENVS,
     TOPIC_ENVS,
+    WEBSOCKET_ENVS,
     Access,
     Env,
     FunctionSpec,
@@ -26,6 +28,8 @@ from inplay.config import (
 from inplay.store.schema import TABLES, TableSpec, table_spec
 
 __all__ = [
+    "AUTH_ENVS",
+    "CREDENTIAL_MANAGING_FUNCTIONS",
     "EXECUTION_DESCRIBE_ACTIONS",
     "EXECUTION_START_ACTIONS",
     "FUNCTION_INVOKE_ACTIONS",
@@ -33,6 +37,7 @@ __all__ = [
     "LATE_BOUND_ENVS",
     "READ_ACTIONS",
     "SECRET_LIST_ACTIONS",
+    "SECRET_MANAGE_ACTIONS",
     "SECRET_READ_ACTIONS",
     "STREAM_READ_ACTIONS",
     "TOPIC_KEY_ACTIONS",
@@ -44,6 +49,7 @@ __all__ = [
     "function_environment",
     "invoked_function",
     "kalshi_secret_prefix",
+    "manages_kalshi_credentials",
     "reads_kalshi_credentials",
     "settings_aliases",
     "state_machine_envs",
@@ -64,6 +70,18 @@ SECRET_READ_ACTIONS: Final = ("secretsmanager:GetSecretValue",)
 """All a function needs to read a secret's value (no DescribeSecret, no ListSecrets)."""
 SECRET_LIST_ACTIONS: Final = ("secretsmanager:ListSecrets",)
 """Names and ARNs only (never values); the action supports no resource-level permissions."""
+SECRET_MANAGE_ACTIONS: Final = (
+    "secretsmanager:CreateSecret",
+    "secretsmanager:DeleteSecret",
+    "secretsmanager:DescribeSecret",
+    "secretsmanager:PutSecretValue",
+    "secretsmanager:RestoreSecret",
+    "secretsmanager:TagResource",
+)
+"""Save (create tagged, put a version, restore one scheduled for deletion) and delete users'
+credential secrets; granted on the credential prefix only, to :data:`CREDENTIAL_MANAGING_FUNCTIONS`."""
+CREDENTIAL_MANAGING_FUNCTIONS: Final = frozenset({"api"})
+"""Functions (by ``FunctionSpec.name``) that write users' Kalshi credential secrets (onboarding)."""
 TOPIC_PUBLISH_ACTIONS: Final = ("sns:Publish",)
 TOPIC_KEY_ACTIONS: Final = ("kms:Decrypt", "kms:GenerateDataKey")
 """What a publisher needs on the key of a KMS-encrypted topic (no wildcard action)."""
@@ -77,9 +95,13 @@ STREAM_READ_ACTIONS: Final = (
 FUNCTION_INVOKE_ACTIONS: Final = ("lambda:InvokeFunction",)
 EXECUTION_START_ACTIONS: Final = ("states:StartExecution",)
 EXECUTION_DESCRIBE_ACTIONS: Final = ("states:DescribeExecution",)
-LATE_BOUND_ENVS: Final = frozenset(STATE_MACHINE_ENVS | frozenset(FUNCTION_ENVS))
+LATE_BOUND_ENVS: Final = frozenset(STATE_MACHINE_ENVS | frozenset(FUNCTION_ENVS) | WEBSOCKET_ENVS)
 """Variables whose value exists only once the whole stack is built (a state machine invokes the
-functions; a function may name a function built after it): set by the construct that wires them."""
+functions; a function may name a function built after it; the WebSocket API integrates a function):
+set by the construct that wires them."""
+AUTH_ENVS: Final = frozenset({Env.COGNITO_USER_POOL_ID, Env.COGNITO_CLIENT_ID})
+"""The user pool and app client a function verifies tokens of (``AuthSettings``): their values
+come from the ``Auth`` construct through ``references``."""
 APPEND_ONLY_FORBIDDEN: Final = frozenset(
     {"dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem"}
 )
@@ -127,6 +149,15 @@ def kalshi_secret_prefix(spec: FunctionSpec) -> str:
         raise InfraConfigError(f"function {spec.name!r} reads no Kalshi credentials")
     prefix = KalshiSettings.model_fields["kalshi_secret_prefix"].get_default(call_default_factory=True)
     return str(prefix)
+
+
+def manages_kalshi_credentials(spec: FunctionSpec) -> bool:
+    """The function saves and deletes users' credential secrets (it must also read them)."""
+    if spec.name not in CREDENTIAL_MANAGING_FUNCTIONS:
+        return False
+    if not reads_kalshi_credentials(spec):
+        raise InfraConfigError(f"function {spec.name!r} manages credential secrets but has no KalshiSettings")
+    return True
 
 
 def state_machine_envs(spec: FunctionSpec) -> frozenset[Env]:
@@ -214,14 +245,14 @@ def function_environment(
 ) -> dict[str, str]:
     """The Lambda environment: one entry per settings alias, nothing more.
 
-    Table variables take their value from ``table_names``, secret and topic variables from
-    ``references`` (ARNs; CDK tokens at synth); every other variable is the model's default,
-    rendered the way the model parses it back.
+    Table variables take their value from ``table_names``, secret, topic and user-pool variables
+    from ``references`` (ARNs and ids; CDK tokens at synth); every other variable is the model's
+    default, rendered the way the model parses it back, and left unset when that default is ``None``.
     """
     check_spec(spec)
     tables = {table.env.value: table for table in TABLES}
     resources = {env.value: value for env, value in (references or {}).items()}
-    resource_envs = {env.value for env in SECRET_ENVS | TOPIC_ENVS}
+    resource_envs = {env.value for env in SECRET_ENVS | TOPIC_ENVS | AUTH_ENVS}
     late_envs = {env.value for env in LATE_BOUND_ENVS}
     environment: dict[str, str] = {}
     for field_name, field in spec.settings.model_fields.items():
@@ -238,7 +269,9 @@ def function_environment(
                 )
             environment[alias] = resources[alias]
         elif not field.is_required():
-            environment[alias] = _render(field.get_default(call_default_factory=True))
+            default = field.get_default(call_default_factory=True)
+            if default is not None:  # unset: the model's default applies
+                environment[alias] = _render(default)
         else:
             raise InfraConfigError(
                 f"{spec.settings.__name__}.{field_name} ({alias}) is required but infra has no value for it"

@@ -49,10 +49,14 @@ def _fresh_process_caches() -> None:
     import watchdog.handler
     from inplay.audit import store as audit_store
     from inplay.config import cached_settings
+    from inplay.live import connections as live_connections
     from inplay.store import bots, games, intents, paper, risk, trades
 
     cached_settings.cache_clear()
     _clear_module_caches("api")
+    _clear_module_caches("websocket")
+    _clear_module_caches("broadcaster")
+    live_connections._model_for.cache_clear()
     strategy.handler.runtime.cache_clear()
     game_poller.handler.heartbeats.cache_clear()
     kill_switch.handler.runtime.cache_clear()

@@ -17,6 +17,7 @@ from infra.constants import (
     API_STAGE,
     API_THROTTLE_BURST,
     API_THROTTLE_RATE,
+    PUBLIC_API_ROUTES,
 )
 from infra.nag import acknowledge
 
@@ -29,7 +30,14 @@ CORS_HEADERS = ("Authorization", "Content-Type", "X-Amz-Date", "X-Amz-Security-T
 class Api(Construct):
     """A regional REST API, stage ``prod``: JSON access logs, error-level execution logs, X-Ray,
     stage-wide throttling, CORS preflight for the dashboard origins. All routing and request
-    validation happen in the ``api`` function (Powertools resolver + pydantic)."""
+    validation happen in the ``api`` function (Powertools resolver + pydantic).
+
+    Every method requires a Cognito ID token (``authorizer``) except ``public_routes`` (liveness
+    and sign-in) and the CORS preflight. API Gateway routes by resource and does not fall back to a
+    sibling's ``{proxy+}``, so every resource made for a public route also gets an authorized
+    ``ANY`` and an authorized ``{proxy+}`` child: other methods and sub-paths still reach the
+    function (with a token), e.g. ``GET /api/health/trading``.
+    """
 
     def __init__(
         self,
@@ -38,6 +46,8 @@ class Api(Construct):
         *,
         handler: lambda_.IFunction,
         cors_origins: Sequence[str],
+        authorizer: apigw.IAuthorizer,
+        public_routes: Sequence[tuple[str, str]] = PUBLIC_API_ROUTES,
     ) -> None:
         super().__init__(scope, construct_id)
         access_logs = logs.LogGroup(
@@ -84,18 +94,51 @@ class Api(Construct):
                 max_age=Duration.hours(1),
             ),
         )
-        methods = [
-            api_root.add_method("ANY", integration),
-            api_root.add_resource("{proxy+}").add_method("ANY", integration),
+        resources: dict[str, apigw.Resource] = {f"/{API_PATH}": api_root}
+        public = [
+            self._resource(resources, path).add_method(
+                method, integration, authorization_type=apigw.AuthorizationType.NONE
+            )
+            for method, path in public_routes
         ]
-        self._acknowledge(methods)
+        self.protected_methods: list[apigw.Method] = []
+        for resource in resources.values():
+            for target in (resource, resource.add_resource("{proxy+}")):
+                self.protected_methods.append(
+                    target.add_method(
+                        "ANY",
+                        integration,
+                        authorizer=authorizer,
+                        authorization_type=apigw.AuthorizationType.COGNITO,
+                    )
+                )
+        self.public_methods = public
+        self._acknowledge(public)
+
+    @staticmethod
+    def _resource(resources: dict[str, apigw.Resource], path: str) -> apigw.Resource:
+        """The resource for ``path`` (under ``/api``), made along with its parents as needed."""
+        prefix = f"/{API_PATH}"
+        if path != prefix and not path.startswith(prefix + "/"):
+            raise ValueError(f"public route {path!r} is not under {prefix}")
+        current, resource = prefix, resources[prefix]
+        for part in path.removeprefix(prefix).strip("/").split("/"):
+            if not part:
+                continue
+            if part.startswith("{"):
+                raise ValueError(f"public route {path!r}: only literal paths can be public")
+            current = f"{current}/{part}"
+            if current not in resources:
+                resources[current] = resource.add_resource(part)
+            resource = resources[current]
+        return resource
 
     @property
     def url(self) -> str:
         """The base URL of the routes (``https://…/prod/api``)."""
         return self.rest_api.url_for_path(f"/{API_PATH}")
 
-    def _acknowledge(self, methods: Sequence[apigw.Method]) -> None:
+    def _acknowledge(self, public: Sequence[apigw.Method]) -> None:
         api = self.rest_api
         acknowledge(
             cast(Construct, api.node.default_child),
@@ -106,17 +149,18 @@ class Api(Construct):
         acknowledge(
             api.deployment_stage,
             "AwsSolutions-APIG3",
-            "No WAF yet: a web ACL adds a fixed monthly cost to a single-user, self-hosted bot whose only "
-            "routes are health and public game state; stage throttling caps abuse. Revisit with the "
-            "public dashboard.",
+            "No WAF yet: a web ACL adds a fixed monthly cost to a single-user, self-hosted bot; every "
+            "route but liveness and sign-in needs a Cognito token, Cognito locks out repeated failed "
+            "sign-ins and stage throttling caps abuse. Revisit with the public dashboard.",
         )
-        for method in methods:
+        for method in public:
             for rule in ("AwsSolutions-APIG4", "AwsSolutions-COG4"):
                 acknowledge(
                     method,
                     rule,
-                    "Authentication arrives with the Cognito authorizer in the dashboard-API issue; the only "
-                    "routes today are health and public game state.",
+                    "Public by design: liveness (GET /api/health, no data) and signing in (POST "
+                    "/api/auth/sign-in and /refresh hand out the Cognito token every other method "
+                    "requires); throttled with the stage, validated and size-limited in the function.",
                 )
         acknowledge(
             api.node.find_child("CloudWatchRole"),

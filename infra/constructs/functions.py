@@ -35,6 +35,7 @@ from infra.wiring import (
     FUNCTION_INVOKE_ACTIONS,
     INDEX_READ_ACTIONS,
     SECRET_LIST_ACTIONS,
+    SECRET_MANAGE_ACTIONS,
     SECRET_READ_ACTIONS,
     TOPIC_KEY_ACTIONS,
     TOPIC_PUBLISH_ACTIONS,
@@ -43,6 +44,7 @@ from infra.wiring import (
     function_environment,
     invoked_function,
     kalshi_secret_prefix,
+    manages_kalshi_credentials,
     reads_kalshi_credentials,
 )
 from inplay.config import FUNCTIONS, Env, FunctionSpec
@@ -77,6 +79,7 @@ class Functions(Construct):
         layer_asset: Path,
         secrets: Mapping[Env, secretsmanager.ISecret] | None = None,
         topics: Mapping[Env, sns.ITopic] | None = None,
+        auth: Mapping[Env, str] | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         self._tables = tables
@@ -85,6 +88,7 @@ class Functions(Construct):
         self._references: dict[Env, str] = {
             **{env: secret.secret_arn for env, secret in self._secrets.items()},
             **{env: topic.topic_arn for env, topic in self._topics.items()},
+            **dict(auth or {}),  # the user pool and app client ids (``Auth.references``)
         }
         self.layer = lambda_.LayerVersion(
             self,
@@ -192,13 +196,19 @@ class Functions(Construct):
             arn_format=ArnFormat.COLON_RESOURCE_NAME,
         )
         role.add_to_policy(iam.PolicyStatement(actions=list(SECRET_READ_ACTIONS), resources=[secrets_arn]))
+        grant = "read-only (GetSecretValue)"
+        if manages_kalshi_credentials(spec):  # onboarding: save, replace, delete a user's key
+            role.add_to_policy(
+                iam.PolicyStatement(actions=list(SECRET_MANAGE_ACTIONS), resources=[secrets_arn])
+            )
+            grant = "read plus create/put/tag/restore/schedule-deletion of those secrets (no list)"
         acknowledge(
             role,
             "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>"
             f":secret:{prefix}*]",
             f"Per-user Kalshi credentials are created when a user connects an account, one secret named "
-            f"{prefix}<user_id> each, so their ARNs are unknown at deploy time; the grant is read-only "
-            "(GetSecretValue) and limited to that name prefix (the random ARN suffix needs the wildcard).",
+            f"{prefix}<user_id> each, so their ARNs are unknown at deploy time; the grant is {grant} "
+            "and limited to that name prefix (the random ARN suffix needs the wildcard).",
         )
         if enumerates:
             role.add_to_policy(iam.PolicyStatement(actions=list(SECRET_LIST_ACTIONS), resources=["*"]))

@@ -4,9 +4,10 @@
 over this process's AWS environment variables, see :mod:`local.cloud.moto_runtime`), asynchronous
 DynamoDB stream delivery (:mod:`local.cloud.streams`), the Lambda patch (handlers run in-process),
 the provisioner (resources from the template), with ``state_dir`` the DynamoDB state of the last
-run (:mod:`local.cloud.persistence`), the functions' environment variables, the scheduler (the
-template's schedules) and the HTTP adapter (the REST API and ``frontend/dist``).
-:meth:`LocalCloud.stop` undoes all of it in reverse order.
+run (:mod:`local.cloud.persistence`), the functions' environment variables, the HTTP adapter (the
+REST API, the WebSocket API as Server-Sent Events with its management API, see
+:mod:`local.cloud.live`, and ``frontend/dist``) and the scheduler (the template's schedules).
+:meth:`LocalCloud.stop` undoes all of it.
 """
 
 from __future__ import annotations
@@ -18,9 +19,11 @@ from typing import TYPE_CHECKING, Any, Final
 
 from botocore.config import Config
 
+from inplay.config import Env
 from local.cloud import lambda_patch, streams
 from local.cloud.errors import LocalCloudError
-from local.cloud.http_adapter import HttpAdapter, lambda_invoker
+from local.cloud.http_adapter import LIVE_PATH, HttpAdapter, lambda_invoker
+from local.cloud.live import MANAGEMENT_PATH, LiveHub
 from local.cloud.moto_runtime import REGION, MotoRuntime
 from local.cloud.persistence import DynamoPersistence, RestoreSummary
 from local.cloud.provisioner import ProvisionedStack, load_template, provision
@@ -112,8 +115,33 @@ class LocalCloud:
         return self.http_url + self._api_prefix.rstrip("/")
 
     @property
+    def live_url(self) -> str:
+        """The WebSocket API as Server-Sent Events: ``GET <live_url>?token=<ID token>``."""
+        return self.api_url + LIVE_PATH
+
+    @property
     def scheduler(self) -> Scheduler | None:
         return self._scheduler
+
+    @property
+    def user_pool_id(self) -> str:
+        """The stack's Cognito user pool (moto); its tokens are verified with moto's JWKS."""
+        return _only(self.provisioned.user_pools, "user pool")
+
+    @property
+    def user_pool_client_id(self) -> str:
+        """The stack's app client: sign in through it (``POST /api/auth/sign-in``)."""
+        return _only(self.provisioned.user_pool_clients, "user pool app client")
+
+    def create_user(self, username: str, password: str, *, user_id: str | None = None) -> str:
+        """Create (or reset) a user of the local pool with a permanent password; return its user
+        id, pinned to ``user_id`` when given (so it keeps owning its items across restarts)."""
+        import boto3
+
+        from local.cloud.cognito import create_user
+
+        client = boto3.client("cognito-idp", region_name=REGION, endpoint_url=self.moto_url)
+        return create_user(client, self.user_pool_id, username, password, user_id=user_id)
 
     @property
     def running(self) -> bool:
@@ -122,7 +150,7 @@ class LocalCloud:
     # ---- lifecycle
 
     def start(self) -> LocalCloud:
-        """moto server → Lambda patch → provision → env → scheduler → HTTP adapter (all or nothing)."""
+        """moto server → Lambda patch → provision → env → HTTP adapter → scheduler (all or nothing)."""
         if self._moto is not None:
             return self
         started = time.monotonic()
@@ -158,6 +186,24 @@ class LocalCloud:
             session = boto3.Session(region_name=REGION)
             lambda_client = session.client("lambda", endpoint_url=self._moto.url, config=config)
             sfn_client = session.client("stepfunctions", endpoint_url=self._moto.url, config=config)
+            invoker = lambda_invoker(lambda_client)
+            live = LiveHub.from_template(template, self._provisioned, invoker)
+            self._http = HttpAdapter(
+                self._provisioned.routes,
+                invoker,
+                host=self._host,
+                port=self._http_port,
+                frontend_dir=self._frontend_dir,
+                api_prefix=self._api_prefix,
+                live=live,
+            )
+            self._http.start()
+            if live is not None and Env.WS_ENDPOINT.value not in self._env_overrides:
+                # The broadcaster posts to this server's management API (before anything runs).
+                self._restore_env = _chain(
+                    lambda_patch.apply_environment({Env.WS_ENDPOINT.value: self._http.url + MANAGEMENT_PATH}),
+                    self._restore_env,
+                )
             if self._schedules_enabled:
                 self._scheduler = Scheduler(
                     self._provisioned.schedules,
@@ -166,15 +212,6 @@ class LocalCloud:
                     max_concurrent=self._max_concurrent,
                 )
                 self._scheduler.start()
-            self._http = HttpAdapter(
-                self._provisioned.routes,
-                lambda_invoker(lambda_client),
-                host=self._host,
-                port=self._http_port,
-                frontend_dir=self._frontend_dir,
-                api_prefix=self._api_prefix,
-            )
-            self._http.start()
         except BaseException:
             self.stop()
             raise
@@ -235,3 +272,20 @@ class LocalCloud:
 
     def __exit__(self, *exc_info: object) -> None:
         self.stop()
+
+
+def _only(items: Mapping[str, str], what: str) -> str:
+    if len(items) != 1:
+        raise LocalCloudError(f"the stack has {len(items)} {what}s; expected exactly one")
+    return next(iter(items.values()))
+
+
+def _chain(*restores: Callable[[], None] | None) -> Callable[[], None]:
+    """One restore that runs ``restores`` in order (the last applied first)."""
+
+    def restore() -> None:
+        for step in restores:
+            if step is not None:
+                step()
+
+    return restore

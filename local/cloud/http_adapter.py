@@ -8,6 +8,10 @@ back. A function error or a malformed response is a 502 ``{"message": "Internal 
 a path under the API prefix that no route matches is API Gateway's 403 "Missing Authentication
 Token". Every other GET is served from ``frontend/dist`` (``index.html`` for ``/`` and as the SPA
 fallback for extension-less paths), never from outside it.
+
+With a :class:`~local.cloud.live.LiveHub` (the template has a WebSocket API), ``GET <api prefix>
+/positions/live`` is that API served as Server-Sent Events and ``/_aws/ws/@connections/{id}`` its
+management API (see :mod:`local.cloud.live`). Access logs never show a ``token`` query value.
 """
 
 from __future__ import annotations
@@ -34,6 +38,7 @@ from local.cloud.events import rest_proxy_event
 if TYPE_CHECKING:
     from mypy_boto3_lambda import LambdaClient
 
+    from local.cloud.live import LiveHub
     from local.cloud.provisioner import ApiRoute
 
 __all__ = ["HttpAdapter", "InvokeResult", "Invoker", "RouteMatch", "RouteTable", "lambda_invoker"]
@@ -41,6 +46,9 @@ __all__ = ["HttpAdapter", "InvokeResult", "Invoker", "RouteMatch", "RouteTable",
 logger = logging.getLogger(__name__)
 
 MAX_BODY_BYTES: Final = 1024 * 1024
+LIVE_PATH: Final = "/positions/live"
+"""Under the API prefix: the WebSocket API as Server-Sent Events (with a live hub)."""
+_TOKEN_VALUE: Final = re.compile(r"((?:^|[?&\s])token=)[^&\s]*", re.IGNORECASE)
 _HOP_BY_HOP: Final = frozenset({"content-length", "transfer-encoding", "connection", "keep-alive"})
 _INTERNAL_ERROR: Final = {"message": "Internal server error"}
 _EXTRA_TYPES: Final = {
@@ -156,7 +164,7 @@ class _Handler(BaseHTTPRequestHandler):
     timeout = 30
 
     def log_message(self, format: str, *args: Any) -> None:
-        logger.debug("%s - %s", self.address_string(), format % args)
+        logger.debug("%s - %s", self.address_string(), _TOKEN_VALUE.sub(r"\1***", format % args))
 
     def _dispatch(self) -> None:
         try:
@@ -184,6 +192,7 @@ class HttpAdapter:
         frontend_dir: Path | None = None,
         api_prefix: str = "/api",
         max_body_bytes: int = MAX_BODY_BYTES,
+        live: LiveHub | None = None,
     ) -> None:
         self._routes = RouteTable(routes)
         self._invoker = invoker
@@ -192,6 +201,8 @@ class HttpAdapter:
         self._frontend = frontend_dir.resolve() if frontend_dir is not None else None
         self._api_prefix = "/" + api_prefix.strip("/") if api_prefix.strip("/") else ""
         self._max_body = max_body_bytes
+        self._live = live
+        self._live_path = self._api_prefix + LIVE_PATH
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
 
@@ -226,6 +237,8 @@ class HttpAdapter:
         server, self._server = self._server, None
         if server is None:
             return
+        if self._live is not None:  # end the event streams first: each one's $disconnect still runs
+            self._live.close(timeout)
         server.shutdown()
         server.server_close()
         if self._thread is not None:
@@ -248,6 +261,8 @@ class HttpAdapter:
             self.send_json(request, HTTPStatus.BAD_REQUEST, {"message": "Bad request"})
             return
         method = request.command.upper()
+        if self._live is not None and self._serve_live(request, method, path, split.query):
+            return
         is_api = bool(self._api_prefix) and (
             path == self._api_prefix or path.startswith(self._api_prefix + "/")
         )
@@ -256,6 +271,26 @@ class HttpAdapter:
             self._api(request, method, path, split.query, found)
         else:
             self._static(request, method, path)
+
+    def _serve_live(self, request: _Handler, method: str, path: str, query: str) -> bool:
+        """The live path and the management API; False when ``path`` is neither."""
+        from local.cloud.live import CONNECTIONS_PATH
+
+        assert self._live is not None
+        if path.rstrip("/") == self._live_path:
+            if method == "GET":
+                self._live.serve(request, query)
+            else:
+                self.send_json(request, HTTPStatus.METHOD_NOT_ALLOWED, {"message": "Method Not Allowed"})
+            return True
+        if path.startswith(CONNECTIONS_PATH):
+            connection_id = path[len(CONNECTIONS_PATH) :]
+            if not connection_id or "/" in connection_id:
+                self.send_json(request, HTTPStatus.NOT_FOUND, {"message": "Not Found"})
+            else:
+                self._live.manage(request, method, connection_id)
+            return True
+        return False
 
     def _read_body(self, request: _Handler) -> bytes | None:
         if "chunked" in (request.headers.get("Transfer-Encoding") or "").lower():

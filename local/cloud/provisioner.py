@@ -1,7 +1,8 @@
 """Create the stack's resources in moto from the synthesized CloudFormation template, and nothing else.
 
 The template is the only source: tables, functions, topics, subscriptions, stream mappings,
-state machines, secrets, queues and buckets are created from their ``Properties``; schedules and REST API
+state machines, secrets, queues, buckets and Cognito user pools (with their app clients) are created
+from their ``Properties``; schedules and REST API
 routes are read from it for the scheduler and the HTTP adapter. Physical names are local names
 derived from logical ids (the CDK hash suffix removed: ``GamesTable6C3A5F7E`` → ``GamesTable``)
 unless the template names the resource itself.
@@ -28,6 +29,7 @@ from typing import TYPE_CHECKING, Any, Final, Literal
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
+from local.cloud.cognito import JWKS_URL_VARIABLE, jwks_url
 from local.cloud.errors import LocalCloudError, ProvisioningError, UnsupportedIntrinsicError
 from local.cloud.intrinsics import Resolver, is_intrinsic
 from local.cloud.lambda_patch import merge_function_environments
@@ -102,6 +104,38 @@ _MAPPING_NUMBERS: Final = (
     "ParallelizationFactor",
 )
 _MAPPING_FLAGS: Final = ("BisectBatchOnFunctionError",)
+_USER_POOL_PROPERTIES: Final = (
+    "Policies",
+    "AdminCreateUserConfig",
+    "AutoVerifiedAttributes",
+    "AliasAttributes",
+    "UsernameAttributes",
+    "UsernameConfiguration",
+    "AccountRecoverySetting",
+    "MfaConfiguration",
+    "Schema",
+    "UserPoolTags",
+)
+"""Created as the template says; the rest (messages, deletion protection, feature plan, triggers)
+means nothing to moto's in-memory pool."""
+_USER_POOL_CLIENT_PROPERTIES: Final = (
+    "GenerateSecret",
+    "RefreshTokenValidity",
+    "AccessTokenValidity",
+    "IdTokenValidity",
+    "TokenValidityUnits",
+    "ExplicitAuthFlows",
+    "SupportedIdentityProviders",
+    "CallbackURLs",
+    "LogoutURLs",
+    "AllowedOAuthFlows",
+    "AllowedOAuthScopes",
+    "AllowedOAuthFlowsUserPoolClient",
+    "PreventUserExistenceErrors",
+    "EnableTokenRevocation",
+    "ReadAttributes",
+    "WriteAttributes",
+)
 TABLE_TYPES: Final = frozenset({"AWS::DynamoDB::Table", "AWS::DynamoDB::GlobalTable"})
 _SKIP_REASONS: Final = {
     "AWS::IAM::Role": "IAM is not enforced locally (one local execution role is used)",
@@ -125,7 +159,7 @@ _SKIP_REASONS: Final = {
 }
 _SKIPPED_PREFIXES: Final = {
     "AWS::ApiGateway::": "served by the local HTTP adapter",
-    "AWS::ApiGatewayV2::": "API Gateway v2 is not served locally",
+    "AWS::ApiGatewayV2::": "WebSocket APIs are served by the local HTTP adapter; HTTP APIs are not",
     "Custom::": "custom resources do not run locally",
     "AWS::CloudFormation::CustomResource": "custom resources do not run locally",
 }
@@ -228,6 +262,10 @@ class ProvisionedStack:
     """UUIDs of the stream → Lambda mappings created."""
     queues: Mapping[str, str] = field(default_factory=dict)
     """Logical id → queue URL (SQS)."""
+    user_pools: Mapping[str, str] = field(default_factory=dict)
+    """Logical id → Cognito user pool id (``us-east-1_…``)."""
+    user_pool_clients: Mapping[str, str] = field(default_factory=dict)
+    """Logical id → app client id."""
 
     def table(self, key: str) -> ProvisionedTable:
         """A table by logical id, logical id without the CDK hash, or local name."""
@@ -272,6 +310,18 @@ def load_template(path: Path) -> dict[str, Any]:
     return template
 
 
+def _schema_attribute(attribute: Mapping[str, Any]) -> dict[str, Any]:
+    """A ``Schema`` entry as boto3 wants it (booleans as booleans, constraints as strings)."""
+    result: dict[str, Any] = dict(attribute)
+    for flag in ("Mutable", "Required", "DeveloperOnlyAttribute"):
+        if flag in result:
+            result[flag] = result[flag] in (True, "true")
+    for constraints in ("StringAttributeConstraints", "NumberAttributeConstraints"):
+        if constraints in result:
+            result[constraints] = {key: str(value) for key, value in result[constraints].items()}
+    return result
+
+
 def _tiny_zip() -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
@@ -306,6 +356,7 @@ class _Clients:
     s3: S3Client
     iam: Any  # no IAM stubs installed
     sqs: Any = None  # no SQS stubs installed
+    cognito: Any = None  # no Cognito stubs installed
 
 
 def _clients(session: boto3.Session | None, endpoint_url: str | None, region: str) -> _Clients:
@@ -322,6 +373,7 @@ def _clients(session: boto3.Session | None, endpoint_url: str | None, region: st
         s3=session.client("s3", **kwargs),
         iam=session.client("iam", **kwargs),
         sqs=session.client("sqs", **kwargs),
+        cognito=session.client("cognito-idp", **kwargs),
     )
 
 
@@ -338,6 +390,7 @@ class _Provisioner:
         account_id: str,
         stack_name: str,
         asset_dir: Path | None,
+        endpoint_url: str | None = None,
     ) -> None:
         resources = template.get("Resources")
         if not isinstance(resources, dict) or not resources:
@@ -347,6 +400,7 @@ class _Provisioner:
         self.region = region
         self.account_id = account_id
         self.asset_dir = asset_dir
+        self.endpoint_url = endpoint_url
         self.resolver = Resolver(
             self,
             pseudo={
@@ -370,6 +424,8 @@ class _Provisioner:
         self.secrets: dict[str, str] = {}
         self.buckets: dict[str, str] = {}
         self.queues: dict[str, str] = {}
+        self.user_pools: dict[str, str] = {}
+        self.user_pool_clients: dict[str, str] = {}
         self.skipped: list[SkippedResource] = []
         self.mappings: list[str] = []
         self.role_arn = ""
@@ -428,6 +484,8 @@ class _Provisioner:
             "AWS::Logs::LogGroup": "LogGroupName",
             "AWS::Lambda::LayerVersion": "LayerName",
             "AWS::SQS::Queue": "QueueName",
+            "AWS::Cognito::UserPool": "UserPoolName",
+            "AWS::Cognito::UserPoolClient": "ClientName",
         }.get(resource_type)
         explicit = self._props(logical_id).get(name_property) if name_property else None
         if explicit is not None:
@@ -492,6 +550,10 @@ class _Provisioner:
                 return self.queues.get(logical_id) or self._queue_url(self.name_of(logical_id))
             case "AWS::Lambda::LayerVersion":
                 return self._arn("lambda", f"layer:{self.name_of(logical_id)}:1")
+            case "AWS::Cognito::UserPool":
+                return self._created(self.user_pools, logical_id, where)
+            case "AWS::Cognito::UserPoolClient":
+                return self._created(self.user_pool_clients, logical_id, where)
             case "AWS::Lambda::EventSourceMapping" | "AWS::SNS::Subscription":
                 raise UnsupportedIntrinsicError(
                     f"{where}: Ref to {resource_type} {logical_id} is not supported"
@@ -510,6 +572,12 @@ class _Provisioner:
             return table.stream_arn
         if resource_type == "AWS::SecretsManager::Secret" and attribute == "Id":
             return self._created(self.secrets, logical_id, where)
+        if resource_type == "AWS::Cognito::UserPool":
+            return self._user_pool_attribute(logical_id, attribute, where)
+        if resource_type == "AWS::Cognito::UserPoolClient" and attribute in ("ClientId", "Name"):
+            if attribute == "Name":
+                return self.name_of(logical_id)
+            return self._created(self.user_pool_clients, logical_id, where)
         name = self.name_of(logical_id)
         region = self.region
         attributes: dict[tuple[str, str], str] = {
@@ -538,6 +606,21 @@ class _Provisioner:
                 f"{where}: Fn::GetAtt {logical_id}.{attribute} ({resource_type}) is not supported locally"
             )
         return value
+
+    def _user_pool_attribute(self, logical_id: str, attribute: str, where: str) -> str:
+        pool_id = self._created(self.user_pools, logical_id, where)
+        host = f"cognito-idp.{self.region}.amazonaws.com/{pool_id}"
+        values = {
+            "Arn": self._arn("cognito-idp", f"userpool/{pool_id}"),
+            "UserPoolId": pool_id,
+            "ProviderName": host,
+            "ProviderURL": f"https://{host}",
+        }
+        if attribute not in values:
+            raise UnsupportedIntrinsicError(
+                f"{where}: Fn::GetAtt {logical_id}.{attribute} (a user pool) is not supported locally"
+            )
+        return values[attribute]
 
     def _created(self, registry: Mapping[str, str], logical_id: str, where: str) -> str:
         if logical_id not in registry:
@@ -582,6 +665,12 @@ class _Provisioner:
         for logical_id, _ in self._of_type("AWS::SNS::Topic"):
             with self._creating(logical_id):
                 self._create_topic(logical_id)
+        for logical_id, _ in self._of_type("AWS::Cognito::UserPool"):
+            with self._creating(logical_id):
+                self._create_user_pool(logical_id)
+        for logical_id, _ in self._of_type("AWS::Cognito::UserPoolClient"):
+            with self._creating(logical_id):
+                self._create_user_pool_client(logical_id)
         for logical_id, _ in self._of_type("AWS::Lambda::Function"):
             with self._creating(logical_id):
                 self._create_function(logical_id)
@@ -613,6 +702,8 @@ class _Provisioner:
             role_arn=self.role_arn,
             event_source_mappings=tuple(self.mappings),
             queues=dict(self.queues),
+            user_pools=dict(self.user_pools),
+            user_pool_clients=dict(self.user_pool_clients),
         )
 
     def _check_types(self) -> None:
@@ -625,6 +716,8 @@ class _Provisioner:
             "AWS::StepFunctions::StateMachine",
             "AWS::SNS::Subscription",
             "AWS::Lambda::EventSourceMapping",
+            "AWS::Cognito::UserPool",
+            "AWS::Cognito::UserPoolClient",
         }
         for logical_id, resource in self.resources.items():
             if not isinstance(resource, dict) or "Type" not in resource:
@@ -751,6 +844,28 @@ class _Provisioner:
         response = self.clients.sns.create_topic(Name=self.name_of(logical_id), Attributes=attributes)
         self.topics[logical_id] = str(response["TopicArn"])
 
+    def _create_user_pool(self, logical_id: str) -> None:
+        props = self._resolved(logical_id, _USER_POOL_PROPERTIES)
+        if "Schema" in props:  # CloudFormation takes "true" and numbers where boto3 wants bool and str
+            props["Schema"] = [_schema_attribute(attribute) for attribute in props["Schema"]]
+        response = self.clients.cognito.create_user_pool(PoolName=self.name_of(logical_id), **props)
+        self.user_pools[logical_id] = str(response["UserPool"]["Id"])
+
+    def _create_user_pool_client(self, logical_id: str) -> None:
+        props = self._resolved(logical_id, ("UserPoolId", *_USER_POOL_CLIENT_PROPERTIES))
+        if "UserPoolId" not in props:
+            raise ProvisioningError(f"{logical_id}: an app client needs a UserPoolId")
+        response = self.clients.cognito.create_user_pool_client(ClientName=self.name_of(logical_id), **props)
+        self.user_pool_clients[logical_id] = str(response["UserPoolClient"]["ClientId"])
+
+    def _with_jwks_url(self, environment: dict[str, str]) -> dict[str, str]:
+        """A function that names a local user pool verifies its tokens with the keys moto's server
+        publishes for it (``iss`` in moto's tokens still names AWS, so the URL cannot be derived)."""
+        pools = [value for value in environment.values() if value in self.user_pools.values()]
+        if self.endpoint_url and len(set(pools)) == 1 and JWKS_URL_VARIABLE not in environment:
+            return {**environment, JWKS_URL_VARIABLE: jwks_url(self.endpoint_url, pools[0])}
+        return environment
+
     def _create_function(self, logical_id: str) -> None:
         props = self._props(logical_id)
         where = f"Resources.{logical_id}.Properties"
@@ -762,10 +877,12 @@ class _Provisioner:
         variables = (props.get("Environment") or {}).get("Variables") or {}
         if is_intrinsic(variables):
             raise UnsupportedIntrinsicError(f"{where}.Environment.Variables: must be a literal object")
-        environment = {
-            key: self.resolver.resolve_str(value, f"{where}.Environment.Variables.{key}")
-            for key, value in variables.items()
-        }
+        environment = self._with_jwks_url(
+            {
+                key: self.resolver.resolve_str(value, f"{where}.Environment.Variables.{key}")
+                for key, value in variables.items()
+            }
+        )
         runtime = self.resolver.resolve_str(props.get("Runtime", "python3.13"), f"{where}.Runtime")
         timeout = int(self.resolver.resolve_str(props.get("Timeout", 3), f"{where}.Timeout"))
         memory = int(self.resolver.resolve_str(props.get("MemorySize", 128), f"{where}.MemorySize"))
@@ -1070,5 +1187,6 @@ def provision(
         account_id=account_id,
         stack_name=stack_name,
         asset_dir=asset_dir,
+        endpoint_url=endpoint_url,
     )
     return provisioner.run(env_overrides)

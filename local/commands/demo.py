@@ -4,6 +4,10 @@ Synthesizes the CDK template if the code changed since the last synth, provision
 cloud, points the game poller at the ESPN replay server, and prints one line whenever a live game's
 score or clock moves. Ctrl-C or SIGTERM stops everything cleanly (exit 0).
 
+The API needs a signed-in user, as deployed: the demo creates the local-only Cognito user ``demo``
+(password ``inplay-demo-pass`` unless ``--password``) in the local user pool, signs it in through
+``POST /api/auth/sign-in`` and prints curl examples with its token.
+
 With ``--state-dir`` the DynamoDB tables (bots, kill switches, intents, positions, fills, audit…)
 are kept across restarts and crashes; ``--fresh`` empties them first. Without it every run starts
 empty, like the simulator. The Kalshi
@@ -13,12 +17,13 @@ simulator, the ESPN replay, secrets and Step Functions executions start fresh ev
 from __future__ import annotations
 
 import argparse
+import json
 import signal
 import sys
 import threading
 import time
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -33,10 +38,16 @@ from local.cli import CliError
 DEFAULT_PORT = 8000
 REFRESH_SECONDS = 2.0
 DEMO_POLL_INTERVAL_SECONDS = 5.0
-DEMO_USER = "demo"
-"""The demo's one user (send it as the X-Inplay-Local-User header); its Kalshi account is on the
-local simulator, so nothing in the demo can reach a real exchange."""
 """The demo polls the replay a little faster than production (8 s) so changes show quickly."""
+DEMO_USER = "demo"
+"""The demo's one user: its Cognito username and its user id (pinned, so a ``--state-dir`` run keeps
+owning its bots after a restart). Its Kalshi account is on the local simulator, so nothing in the
+demo can reach a real exchange."""
+DEMO_PASSWORD = "inplay-demo-pass"
+"""The demo user's password in the local user pool (moto, in memory, this machine only): public on
+purpose, never a password of a deployed pool."""
+TOKEN_RENEW_MARGIN_SECONDS = 300
+"""Renew the ID token this long before it expires."""
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -81,6 +92,13 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="do not start the demo's paper-trading bot (start one yourself: POST /api/bot/start)",
     )
     parser.add_argument(
+        "--password",
+        type=_password,
+        default=DEMO_PASSWORD,
+        help=f"password of the local demo user {DEMO_USER!r} (default {DEMO_PASSWORD!r}; local only, "
+        "at least 12 characters)",
+    )
+    parser.add_argument(
         "--fresh",
         action="store_true",
         help="discard the kept tables first (kill switches, positions, fills…) and start empty",
@@ -96,6 +114,16 @@ def _port(text: str) -> int:
     if not 0 <= value <= 65535:
         raise argparse.ArgumentTypeError(f"port must be 0-65535, got {value}")
     return value
+
+
+def _password(text: str) -> str:
+    from infra.constants import PASSWORD_MIN_LENGTH
+
+    if len(text) < PASSWORD_MIN_LENGTH:
+        raise argparse.ArgumentTypeError(
+            f"must be at least {PASSWORD_MIN_LENGTH} characters (the pool's policy)"
+        )
+    return text
 
 
 def _positive(text: str) -> float:
@@ -166,8 +194,6 @@ def run(args: argparse.Namespace) -> int:
             Env.ESPN_BASE_URL.value: replay.base_url,
             # Orders go to the local Kalshi simulator, never to a real exchange.
             Env.KALSHI_BASE_URL.value: kalshi.base_url,
-            # The local-only user header stands in for sign-in (the deployed stack refuses it).
-            Env.LOCAL_AUTH.value: "true",
             Env.POLL_INTERVAL_SECONDS.value: str(DEMO_POLL_INTERVAL_SECONDS),
             # Keep the terminal readable: handler logs at WARNING, no EMF metric blobs.
             Env.LOG_LEVEL.value: "WARNING",
@@ -183,6 +209,7 @@ def run(args: argparse.Namespace) -> int:
             try:
                 cloud.start()
                 point_webhook_secret(cloud.provisioned, webhook)
+                cloud.create_user(DEMO_USER, args.password, user_id=DEMO_USER)
                 _store_kalshi_credentials(credentials)
             except (LocalCloudError, OSError) as exc:
                 hint = f" (is port {args.port} in use? pass --port)" if isinstance(exc, OSError) else ""
@@ -190,10 +217,12 @@ def run(args: argparse.Namespace) -> int:
             where = "your Discord webhook" if args.discord_webhook else "printed here as ALERT lines"
             _banner(out, cloud, replay.base_url, where)
             ticker = followed[0].markets.home_ticker if followed else "KXNBAGAME-…"
+            _curl_examples(out, cloud.api_url, custom_password=args.password != DEMO_PASSWORD)
             _orders_hint(out, cloud.api_url, kalshi.base_url, ticker, len(followed))
             _announce(cloud.provisioned)
-            bot = None if args.no_bot else _BotStarter(out, cloud.api_url)
-            _live_log(out, cloud.api_url, stop, args.duration, bot)
+            session = _Session(cloud.api_url, DEMO_USER, args.password)
+            bot = None if args.no_bot else _BotStarter(out, cloud.api_url, session)
+            _live_log(out, cloud.api_url, stop, args.duration, bot, session)
         finally:
             settler.stop()
             cloud.stop()
@@ -224,15 +253,91 @@ def _store_kalshi_credentials(credentials: Any) -> None:
 def _orders_hint(out: IO[str], api_url: str, kalshi_url: str, ticker: str, markets: int) -> None:
     print(
         f"  Kalshi sim  {kalshi_url}  ({markets} game-winner events following the replayed games)\n"
-        f"  the demo bot trades on paper (user {DEMO_USER!r}); see it with:\n"
-        f"    curl -s {api_url}/bot/status -H 'X-Inplay-Local-User: {DEMO_USER}'\n"
-        f"  or place a paper order yourself:\n"
-        f"    curl -s {api_url}/bot/order -H 'X-Inplay-Local-User: {DEMO_USER}' \\\n"
+        f"  the demo bot trades on paper (user {DEMO_USER!r}); place a paper order yourself (signed in\n"
+        f"  as above):\n"
+        f'    curl -s {api_url}/bot/order -H "Authorization: Bearer $TOKEN" \\\n'
         f"      -H 'Content-Type: application/json' \\\n"
         f'      -d \'{{"market_ticker": "{ticker}", "side": "yes", "price": "0.60", "count": "5"}}\'',
         file=out,
         flush=True,
     )
+
+
+def curl_examples(api_url: str, password: str = DEMO_PASSWORD) -> list[tuple[str, str]]:
+    """(what, shell command) for the API's basic flow: sign in (sets ``TOKEN``), status, start,
+    emergency stop. Printed by the demo; the README shows the same commands."""
+    json_header = "-H 'Content-Type: application/json'"
+    bearer = '-H "Authorization: Bearer $TOKEN"'
+    sign_in = json.dumps({"username": DEMO_USER, "password": password})
+    return [
+        (
+            f"sign in as {DEMO_USER!r} (the ID token is valid for an hour)",
+            f"TOKEN=$(curl -s {api_url}/auth/sign-in {json_header} -d '{sign_in}' | jq -r .id_token)",
+        ),
+        ("bot status", f"curl -s {api_url}/bot/status {bearer}"),
+        (
+            "start the bot (paper trading)",
+            f'curl -s -X POST {api_url}/bot/start {bearer} {json_header} -d \'{{"bot_id": "{DEMO_BOT}"}}\'',
+        ),
+        (
+            "emergency stop (cancel orders, close positions, block new ones)",
+            f"curl -s -X POST {api_url}/bot/emergency-stop {bearer} {json_header} -d '{{}}'",
+        ),
+    ]
+
+
+def _curl_examples(out: IO[str], api_url: str, *, custom_password: bool) -> None:
+    """A password chosen with ``--password`` is not printed."""
+    lines = ["  try the API with curl (and jq):"]
+    for what, command in curl_examples(api_url, "<your --password>" if custom_password else DEMO_PASSWORD):
+        lines += [f"    # {what}", f"    {command}"]
+    print("\n".join(lines), file=out, flush=True)
+
+
+class _SignInFailed(httpx.HTTPError):
+    """The demo user could not sign in through the API."""
+
+
+class _Session:
+    """The demo user signed in through the API, as the dashboard does: the ID token is renewed
+    with the refresh token (or by signing in again) shortly before it expires."""
+
+    def __init__(
+        self, api_url: str, username: str, password: str, *, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self._api_url, self._username, self._password, self._clock = api_url, username, password, clock
+        self._token: str | None = None
+        self._refresh: str | None = None
+        self._renew_at = 0.0
+
+    def headers(self, http: httpx.Client) -> dict[str, str]:
+        if self._token is None or self._clock() >= self._renew_at:
+            self._renew(http)
+        return {"Authorization": f"Bearer {self._token}"}
+
+    def forget(self) -> None:
+        """The API refused the token: sign in again on the next request."""
+        self._token = self._refresh = None
+
+    def _renew(self, http: httpx.Client) -> None:
+        if self._refresh is not None:
+            response = http.post(f"{self._api_url}/auth/refresh", json={"refresh_token": self._refresh})
+            if response.status_code == 200:
+                self._keep(response.json())
+                return
+        response = http.post(
+            f"{self._api_url}/auth/sign-in", json={"username": self._username, "password": self._password}
+        )
+        if response.status_code != 200:
+            message = response.json().get("message") if response.content else None
+            raise _SignInFailed(f"sign-in as {self._username!r} failed: {message or response.status_code}")
+        self._keep(response.json())
+
+    def _keep(self, body: dict[str, Any]) -> None:
+        self._token = str(body["id_token"])
+        self._refresh = body.get("refresh_token") or self._refresh
+        lifetime = float(body.get("expires_in") or 3600)
+        self._renew_at = self._clock() + max(lifetime - TOKEN_RENEW_MARGIN_SECONDS, lifetime / 2)
 
 
 class _Settler:
@@ -273,8 +378,8 @@ DEMO_BOT_SETTINGS: Final = {"max_wait_seconds": "20", "cooldown_seconds": "60"}
 class _BotStarter:
     """Starts the demo bot through the API once its pre-flight can pass (the first poll is in)."""
 
-    def __init__(self, out: IO[str], api_url: str) -> None:
-        self._out, self._api_url = out, api_url
+    def __init__(self, out: IO[str], api_url: str, session: _Session) -> None:
+        self._out, self._api_url, self._session = out, api_url, session
         self.started = False
         self._last_refusal: str | None = None
         self._next_try = 0.0
@@ -286,13 +391,15 @@ class _BotStarter:
         try:
             response = http.post(
                 f"{self._api_url}/bot/start",
-                headers={"X-Inplay-Local-User": DEMO_USER},
+                headers=self._session.headers(http),
                 json={"bot_id": DEMO_BOT, "settings": DEMO_BOT_SETTINGS},
             )
         except httpx.HTTPError as exc:
             _say(self._out, f"bot start: API not answering yet ({exc})")
             return
         body = response.json() if response.content else {}
+        if response.status_code == 401:
+            self._session.forget()
         if response.status_code == 200:
             self.started = True
             _say(self._out, f"bot {DEMO_BOT!r} is RUNNING on paper: it trades when its edge is big enough")
@@ -375,7 +482,12 @@ def _moment(game: dict[str, Any]) -> tuple[object, ...]:
 
 
 def _live_log(
-    out: IO[str], api_url: str, stop: threading.Event, duration: float | None, bot: _BotStarter | None = None
+    out: IO[str],
+    api_url: str,
+    stop: threading.Event,
+    duration: float | None,
+    bot: _BotStarter | None,
+    session: _Session,
 ) -> None:
     """Print a line for every game whose state moved; start the demo bot; every half minute a
     trading summary (positions, P&L, balance); every minute a summary of feed health."""
@@ -386,7 +498,10 @@ def _live_log(
     with httpx.Client(timeout=10) as http:
         while not stop.is_set() and (deadline is None or time.monotonic() < deadline):
             try:
-                body = http.get(f"{api_url}/games").json()
+                response = http.get(f"{api_url}/games", headers=session.headers(http))
+                if response.status_code == 401:
+                    session.forget()
+                body = response.json()
             except (httpx.HTTPError, ValueError) as exc:
                 _say(out, f"API not answering yet: {exc}")
             else:
@@ -398,13 +513,13 @@ def _live_log(
                 bot.poll(http)
                 if bot.started and time.monotonic() - last_trading >= 30:
                     last_trading = time.monotonic()
-                    _print_trading(out, http, api_url)
+                    _print_trading(out, http, api_url, session)
             _wait(stop, REFRESH_SECONDS, deadline)
 
 
-def _print_trading(out: IO[str], http: httpx.Client, api_url: str) -> None:
+def _print_trading(out: IO[str], http: httpx.Client, api_url: str, session: _Session) -> None:
     try:
-        status = http.get(f"{api_url}/bot/status", headers={"X-Inplay-Local-User": DEMO_USER}).json()
+        status = http.get(f"{api_url}/bot/status", headers=session.headers(http)).json()
     except (httpx.HTTPError, ValueError) as exc:
         _say(out, f"status not available: {exc}")
         return

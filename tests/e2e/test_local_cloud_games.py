@@ -38,7 +38,10 @@ def test_a_live_games_score_changes_through_the_api(running) -> None:
     cloud, replay = running
     scores: list[tuple[int, int]] = []
     deadline = time.monotonic() + 60
+    cloud.create_user("viewer", "viewer-password")
     with httpx.Client(base_url=cloud.api_url, timeout=10) as http:
+        signed_in = http.post("/auth/sign-in", json={"username": "viewer", "password": "viewer-password"})
+        http.headers["Authorization"] = f"Bearer {signed_in.json()['id_token']}"
         while time.monotonic() < deadline and len(set(scores)) < 3:
             body = http.get("/games", params={"league": "nba", "state": "in"}).json()
             if body["games"]:

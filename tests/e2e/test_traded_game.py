@@ -40,7 +40,7 @@ from local.kalshi_sim import KalshiSimulator, SimServer
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(420)]
 
 USER = "e2e-trader"
-HEADERS = {"X-Inplay-Local-User": USER}
+PASSWORD = "e2e-trader-password"
 STARTING_BALANCE = Decimal(10_000)
 BOT_SETTINGS = {
     "leagues": "nba",
@@ -72,12 +72,12 @@ def stack(template_path, tmp_path) -> Iterator[Stack]:
             Env.KALSHI_BASE_URL.value: kalshi.base_url,
             Env.LEAGUES.value: "nba",
             Env.POLL_INTERVAL_SECONDS.value: "1",
-            Env.LOCAL_AUTH.value: "true",
             Env.LOG_LEVEL.value: "WARNING",
             "POWERTOOLS_METRICS_DISABLED": "true",
         }
         with LocalCloud(template_path, http_port=0, env_overrides=overrides, frontend_dir=tmp_path) as cloud:
             point_webhook_secret(cloud.provisioned, sink.url)
+            cloud.create_user(USER, PASSWORD, user_id=USER)
             yield Stack(cloud, replay, sim, kalshi, sink, followed)
 
 
@@ -85,10 +85,17 @@ def _table(cloud: LocalCloud, spec: Any) -> str:
     return str(cloud.provisioned.tables[spec.logical_id].name)
 
 
+def _sign_in(http: httpx.Client) -> None:
+    """Every later request of ``http`` carries the user's ID token, as the dashboard's would."""
+    response = http.post("/auth/sign-in", json={"username": USER, "password": PASSWORD})
+    assert response.status_code == 200, response.text
+    http.headers["Authorization"] = f"Bearer {response.json()['id_token']}"
+
+
 def _start_bot(http: httpx.Client, deadline: float) -> None:
     last: Any = None
     while time.monotonic() < deadline:
-        response = http.post("/bot/start", headers=HEADERS, json={"bot_id": "e2e", "settings": BOT_SETTINGS})
+        response = http.post("/bot/start", json={"bot_id": "e2e", "settings": BOT_SETTINGS})
         if response.status_code == 200:
             return
         last = response.json()
@@ -123,8 +130,8 @@ def _wait_quiet(stack: Stack, http: httpx.Client, deadline: float) -> None:
     while time.monotonic() < deadline:
         working = [i for i in ledger.list_by_user(USER) if i.status not in TERMINAL_STATES]
         if not working:
-            http.post("/bot/reconcile", headers=HEADERS, json={})
-            body = http.get("/positions", headers=HEADERS, params={"status": "open"}).json()
+            http.post("/bot/reconcile", json={})
+            body = http.get("/positions", params={"status": "open"}).json()
             if not body.get("positions"):
                 return
         time.sleep(2)
@@ -135,12 +142,13 @@ def test_a_whole_replayed_game_is_traded_and_every_dollar_is_accounted_for(stack
     assert len(stack.followed) == 1, "the game's markets were not listed on the simulator"
     begin = time.monotonic()
     with httpx.Client(base_url=stack.cloud.api_url, timeout=30) as http:
+        _sign_in(http)
         _start_bot(http, begin + 60)
         settler = threading.Thread(target=_settle_until_final, args=(stack, begin + 240), daemon=True)
         settler.start()
         settler.join()
         assert all(game.settled for game in stack.followed), "the game never went final"
-        http.post("/bot/stop", headers=HEADERS, json={"bot_id": "e2e"})
+        http.post("/bot/stop", json={"bot_id": "e2e"})
         _wait_quiet(stack, http, time.monotonic() + 90)
 
     fills = [item for item in _scan(stack.cloud, FILLS) if item["user_id"]["S"] == USER]

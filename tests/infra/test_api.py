@@ -1,4 +1,5 @@
-"""API Gateway REST API: Lambda proxy to the ``api`` function on ``/api`` and ``/api/{proxy+}``."""
+"""API Gateway REST API: Lambda proxy to the ``api`` function on ``/api``, ``/api/{proxy+}`` and the
+resources of the public routes (authorization itself: ``test_auth.py``)."""
 
 from __future__ import annotations
 
@@ -45,17 +46,29 @@ def _resources_by_path(resources: dict[str, Any]) -> dict[str, str]:
     return paths
 
 
+def _api_methods(resources: dict[str, Any], rest_api_id: str) -> list[dict[str, Any]]:
+    return [
+        m["Properties"]
+        for m in of_type(resources, "AWS::ApiGateway::Method").values()
+        if ref_target(m["Properties"]["RestApiId"]) == rest_api_id
+    ]
+
+
 def test_routes_proxy_to_the_api_function(resources: dict[str, Any], rest_api_id: str) -> None:
     paths = _resources_by_path(resources)
-    assert set(paths) == {API_PATH, f"{API_PATH}/{{proxy+}}"}
-    methods = of_type(resources, "AWS::ApiGateway::Method").values()
-    proxied = {
-        ref_target(m["Properties"]["ResourceId"]): m["Properties"]
-        for m in methods
-        if m["Properties"]["HttpMethod"] == "ANY"
+    # Every resource made for a public route keeps an ANY and a {proxy+} child (see test_auth.py).
+    made = {
+        API_PATH,
+        f"{API_PATH}/health",
+        f"{API_PATH}/auth",
+        f"{API_PATH}/auth/sign-in",
+        f"{API_PATH}/auth/refresh",
     }
+    assert set(paths) == made | {f"{path}/{{proxy+}}" for path in made}
+    methods = [m for m in _api_methods(resources, rest_api_id) if m["HttpMethod"] != "OPTIONS"]
+    proxied = {ref_target(m["ResourceId"]): m for m in methods if m["HttpMethod"] == "ANY"}
     assert set(proxied) == set(paths.values())
-    for props in proxied.values():
+    for props in methods:
         assert ref_target(props["RestApiId"]) == rest_api_id
         integration = props["Integration"]
         assert integration["Type"] == "AWS_PROXY"
@@ -69,7 +82,7 @@ def test_cors_preflight_for_the_dashboard(template: dict[str, Any]) -> None:
     preflight = cdk_template.find_resources(
         "AWS::ApiGateway::Method", {"Properties": {"HttpMethod": "OPTIONS"}}
     )
-    assert len(preflight) == 2  # /api and /api/{proxy+}
+    assert len(preflight) == len(_resources_by_path(template["Resources"]))  # one per resource
     cdk_template.has_resource_properties(
         "AWS::ApiGateway::Method",
         {
@@ -116,8 +129,10 @@ def test_invoke_permission_is_scoped_to_this_api(resources: dict[str, Any], rest
         p["Properties"]
         for p in of_type(resources, "AWS::Lambda::Permission").values()
         if p["Properties"]["Principal"] == "apigateway.amazonaws.com"
+        and ref_target(p["Properties"]["FunctionName"]) == function_logical_id(API.name)
     ]
-    assert len(permissions) == 2  # ANY /api and ANY /api/{proxy+}; no test-invoke grants
+    methods = [m for m in _api_methods(resources, rest_api_id) if m["HttpMethod"] != "OPTIONS"]
+    assert len(permissions) == len(methods)  # one per method; no test-invoke grants
     for permission in permissions:
         assert ref_target(permission["FunctionName"]) == function_logical_id(API.name)
         assert {"Ref": rest_api_id} in permission["SourceArn"]["Fn::Join"][1]

@@ -14,6 +14,7 @@ from inplay.config import (
     SECRET_ENVS,
     STATE_MACHINE_ENVS,
     TOPIC_ENVS,
+    WEBSOCKET_ENVS,
     Env,
     FunctionSpec,
     load_settings,
@@ -64,25 +65,42 @@ def test_log_group_with_retention(resources: dict[str, Any], spec: FunctionSpec)
 @pytest.mark.parametrize("spec", FUNCTIONS, ids=lambda s: s.name)
 def test_environment_is_exactly_the_settings_model(resources: dict[str, Any], spec: FunctionSpec) -> None:
     env = _function(resources, spec)["Environment"]["Variables"]
-    assert set(env) == set(settings_aliases(spec)) | set(EXTRA_ENVIRONMENT)
+    unset = {  # variables whose default is None are left unset (the model's default applies)
+        field.alias
+        for field in spec.settings.model_fields.values()
+        if not field.is_required() and field.get_default(call_default_factory=True) is None
+    }
+    assert set(env) == (set(settings_aliases(spec)) - unset) | set(EXTRA_ENVIRONMENT)
     tables = {table.env.value: table.logical_id for table in TABLES}
     arn_types = (
         {e.value: "AWS::SecretsManager::Secret" for e in SECRET_ENVS}
         | {e.value: "AWS::SNS::Topic" for e in TOPIC_ENVS}
         | {e.value: "AWS::StepFunctions::StateMachine" for e in STATE_MACHINE_ENVS}
         | {e.value: "AWS::Lambda::Function" for e in FUNCTION_ENVS}
+        | {Env.COGNITO_USER_POOL_ID.value: "AWS::Cognito::UserPool"}
+        | {Env.COGNITO_CLIENT_ID.value: "AWS::Cognito::UserPoolClient"}
+        | {e.value: "AWS::ApiGatewayV2::Api" for e in WEBSOCKET_ENVS}
     )
     for name, value in env.items():
         if name in tables:
             assert value == {"Ref": tables[name]}, name
         elif name in {e.value for e in FUNCTION_ENVS}:  # a Ref to a function is its name
             assert value == {"Ref": function_logical_id(FUNCTION_ENVS[Env(name)])}, name
+        elif name in {e.value for e in WEBSOCKET_ENVS}:  # the WebSocket stage's management endpoint
+            parts = value["Fn::Join"][1]
+            assert parts[0] == "https://" and parts[-1] == "/prod", name
+            assert resources[ref_target(parts[1])]["Type"] == arn_types[name], name
         elif name in arn_types:  # a Ref to a secret, topic or state machine is its ARN
             assert resources[ref_target(value)]["Type"] == arn_types[name], name
         else:
             assert isinstance(value, str), name
     # The literal values parse back into the model's defaults (references stand in as strings).
-    environ = {name: value if isinstance(value, str) else f"ref-{name}" for name, value in env.items()}
+    stand_ins = {Env.COGNITO_USER_POOL_ID.value: "us-east-1_Ref", Env.COGNITO_CLIENT_ID.value: "RefClientId"}
+    stand_ins |= {e.value: "https://ref.execute-api.us-east-1.amazonaws.com/prod" for e in WEBSOCKET_ENVS}
+    environ = {
+        name: value if isinstance(value, str) else stand_ins.get(name, f"ref-{name}")
+        for name, value in env.items()
+    }
     settings = load_settings(spec.settings, environ)
     for field_name, field in spec.settings.model_fields.items():
         if field.alias not in tables and field.alias not in arn_types:

@@ -328,7 +328,11 @@ def test_streams_must_name_a_table_with_a_stream() -> None:
 
 def test_late_bound_variables_are_left_to_their_constructs() -> None:
     tables = {t.env: f"name-{t.env.value}" for t in TABLES}
-    references = {Env.ALERTS_TOPIC_ARN: "arn:topic"}
+    references = {
+        Env.ALERTS_TOPIC_ARN: "arn:topic",
+        Env.COGNITO_USER_POOL_ID: "us-east-1_Pool",
+        Env.COGNITO_CLIENT_ID: "client",
+    }
     api = function_environment(API, tables, references)
     kill = function_environment(KILL_SWITCH, tables, references)
     assert Env.RECONCILER_FUNCTION.value not in api and Env.KILL_SWITCH_FUNCTION.value not in api

@@ -22,6 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from inplay.sports.models import League
 
 __all__ = [
+    "BROADCASTER",
     "DISCORD_NOTIFIER",
     "FUNCTIONS",
     "FUNCTION_ENVS",
@@ -33,10 +34,13 @@ __all__ = [
     "STRATEGY",
     "TOPIC_ENVS",
     "WATCHDOG",
+    "WEBSOCKET",
+    "WEBSOCKET_ENVS",
     "Access",
     "AlertingSettings",
     "ApiSettings",
     "AuthSettings",
+    "BroadcasterSettings",
     "DiscordNotifierSettings",
     "Env",
     "FunctionSpec",
@@ -51,6 +55,7 @@ __all__ = [
     "StrategySettings",
     "TradingTablesSettings",
     "WatchdogSettings",
+    "WebSocketSettings",
     "load_settings",
 ]
 
@@ -102,6 +107,8 @@ class Env(StrEnum):
     PAPER_EXECUTION = "INPLAY_PAPER_EXECUTION"
     PAPER_STARTING_BALANCE = "INPLAY_PAPER_STARTING_BALANCE"
     FEED_MAX_AGE_SECONDS = "INPLAY_FEED_MAX_AGE_SECONDS"
+    CONNECTIONS_TABLE = "INPLAY_CONNECTIONS_TABLE"
+    WS_ENDPOINT = "INPLAY_WS_ENDPOINT"
     # Powertools reads these itself; infra sets them, so they are named here once too.
     SERVICE = "POWERTOOLS_SERVICE_NAME"
     METRICS_NAMESPACE = "POWERTOOLS_METRICS_NAMESPACE"
@@ -117,6 +124,10 @@ TOPIC_ENVS: Final = frozenset({Env.ALERTS_TOPIC_ARN})
 STATE_MACHINE_ENVS: Final = frozenset({Env.ORDER_STATE_MACHINE_ARN, Env.ORDER_BATCH_STATE_MACHINE_ARN})
 """Variables naming a state machine. The state machines are built after the functions (they invoke
 them), so infra sets these once the machine exists, with start/describe grants on it alone."""
+WEBSOCKET_ENVS: Final = frozenset({Env.WS_ENDPOINT})
+"""Variables carrying the WebSocket API's management endpoint (``https://{api}.execute-api.{region}
+.amazonaws.com/{stage}``); infra sets them once the WebSocket API exists, with
+``execute-api:ManageConnections`` on that API's stage alone."""
 FUNCTION_ENVS: Final = {Env.RECONCILER_FUNCTION: "reconciler", Env.KILL_SWITCH_FUNCTION: "kill_switch"}
 """Variables naming another function (by its ``FunctionSpec.name``); a function listing one in
 ``FunctionSpec.invokes`` gets ``lambda:InvokeFunction`` on that function alone."""
@@ -355,6 +366,23 @@ class WatchdogSettings(ObservabilitySettings, AlertingSettings):
     """While a component stays stale, page again this often (not every minute)."""
 
 
+class WebSocketSettings(ObservabilitySettings, AuthSettings):
+    """``websocket``: the WebSocket API's ``$connect`` (verifies the ID token), ``$disconnect``
+    and ``$default`` routes."""
+
+    connections_table: Annotated[str, Field(alias=Env.CONNECTIONS_TABLE, min_length=1)]
+
+
+class BroadcasterSettings(ObservabilitySettings):
+    """``broadcaster``: position, bot and kill-switch changes (DynamoDB streams) → the owner's
+    WebSocket connections."""
+
+    connections_table: Annotated[str, Field(alias=Env.CONNECTIONS_TABLE, min_length=1)]
+    ws_endpoint: Annotated[str, Field(alias=Env.WS_ENDPOINT, pattern=r"^https?://[^\s]+$")]
+    """The WebSocket API's management endpoint (``https://{api}.execute-api.{region}.amazonaws.com
+    /{stage}``); locally the local cloud's ``<http url>/_aws/ws``."""
+
+
 def load_settings[S: _Settings](model: type[S], environ: Mapping[str, str] | None = None) -> S:
     """Build ``model`` from the environment; raise :class:`SettingsError` naming every bad variable."""
     source = os.environ if environ is None else environ
@@ -534,6 +562,25 @@ WATCHDOG: Final = FunctionSpec(
     memory_mb=256,
     schedule="rate(1 minute)",
 )
+WEBSOCKET: Final = FunctionSpec(
+    name="websocket",
+    settings=WebSocketSettings,
+    tables={Env.CONNECTIONS_TABLE: Access.READ_WRITE},
+    handler="websocket.handler.handler",
+    description="WebSocket API: $connect checks the ID token and stores the connection; $disconnect drops it",
+    timeout_seconds=10,
+    memory_mb=256,
+)
+BROADCASTER: Final = FunctionSpec(
+    name="broadcaster",
+    settings=BroadcasterSettings,
+    tables={Env.CONNECTIONS_TABLE: Access.READ_WRITE},
+    streams=frozenset({Env.POSITIONS_TABLE, Env.BOTS_TABLE}),
+    handler="broadcaster.handler.handler",
+    description="Pushes position, bot-status and kill-switch changes to their owner's WebSocket connections",
+    timeout_seconds=30,
+    memory_mb=256,
+)
 FUNCTIONS: Final = (
     GAME_POLLER,
     API,
@@ -543,4 +590,6 @@ FUNCTIONS: Final = (
     KILL_SWITCH,
     STRATEGY,
     WATCHDOG,
+    WEBSOCKET,
+    BROADCASTER,
 )

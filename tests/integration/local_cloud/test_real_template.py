@@ -68,9 +68,16 @@ def test_every_function_spec_is_provisioned_with_its_schedule(cloud):
 
 
 def test_the_api_answers_through_the_http_adapter(cloud):
+    cloud.create_user("tester", "Local-Password-1")
     with httpx.Client(base_url=cloud.http_url, timeout=15) as http:
         health = http.get("/api/health")
         assert health.status_code == 200 and health.json()["status"] == "ok"
+        assert http.get("/api/games").status_code == 401  # signed out
+        signed_in = http.post(
+            "/api/auth/sign-in", json={"username": "tester", "password": "Local-Password-1"}
+        )
+        assert signed_in.status_code == 200, signed_in.text
+        http.headers["Authorization"] = f"Bearer {signed_in.json()['id_token']}"
         games = http.get("/api/games", params={"league": "nba"})
         assert games.status_code == 200 and games.json()["count"] == 0
         assert http.get("/api/games", params={"league": "curling"}).status_code == 400

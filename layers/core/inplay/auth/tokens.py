@@ -41,6 +41,7 @@ DEFAULT_LEEWAY_SECONDS: Final = 60
 MAX_TOKEN_CHARS: Final = 8192
 _USER_ID: Final = re.compile(USER_ID_PATTERN)
 _BEARER: Final = re.compile(r"^Bearer\s+(\S+)$", re.IGNORECASE)
+_BARE_JWT: Final = re.compile(r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$")
 
 
 class AuthError(Exception):
@@ -203,9 +204,11 @@ _CLAIM_PROBLEMS: Final = {
 def _claim_problem(exc: JoseError) -> str:
     if exc.error == "expired_token":
         return "the token has expired; sign in again"
-    named = re.search(r"['\"]([^'\"]+)['\"]", exc.description or "")
-    if named is not None and named.group(1) in _CLAIM_PROBLEMS:
-        return _CLAIM_PROBLEMS[named.group(1)]
+    claim = getattr(exc, "claim", None)
+    if claim == "iat":
+        return "the token was issued in the future"
+    if isinstance(claim, str) and claim in _CLAIM_PROBLEMS:
+        return _CLAIM_PROBLEMS[claim]
     return "the token's claims are invalid"
 
 
@@ -213,8 +216,11 @@ def bearer_token(headers: Mapping[str, str] | None) -> str:
     """The token of an ``Authorization: Bearer <token>`` header (any case of the header name)."""
     for name, value in (headers or {}).items():
         if name.lower() == "authorization":
-            found = _BEARER.match(value.strip()) if isinstance(value, str) else None
-            if found is None:
-                raise AuthError("the Authorization header must be 'Bearer <ID token>'")
-            return found.group(1)
+            text = value.strip() if isinstance(value, str) else ""
+            found = _BEARER.match(text)
+            if found is not None:
+                return found.group(1)
+            if _BARE_JWT.match(text):  # API Gateway's Cognito authorizer takes the bare token too
+                return text
+            raise AuthError("the Authorization header must be 'Bearer <ID token>'")
     raise AuthError("sign in first: send 'Authorization: Bearer <ID token>' (POST /api/auth/sign-in)")

@@ -139,7 +139,16 @@ PAPER: Final = TableSpec(
     purpose="Paper-trading accounts: balance, orders, fills and positions of the simulated venue",
 )
 
-TABLES: Final = (GAMES, BOTS, INTENTS, POSITIONS, FILLS, AUDIT, RISK, IDEMPOTENCY, PAPER)
+CONNECTIONS: Final = TableSpec(
+    logical_id="ConnectionsTable",
+    env=Env.CONNECTIONS_TABLE,
+    partition_key="connection_id",
+    gsis=(Gsi("by_user", partition_key="user_id"),),  # the broadcaster: a user's open connections
+    ttl_attribute="expires_at",  # API Gateway ends a WebSocket connection after 2 hours at most
+    purpose="Open WebSocket connections of the dashboard and the user each one signed in as",
+)
+
+TABLES: Final = (GAMES, BOTS, INTENTS, POSITIONS, FILLS, AUDIT, RISK, IDEMPOTENCY, PAPER, CONNECTIONS)
 
 
 def table_spec(env: Env) -> TableSpec:

@@ -1,0 +1,1 @@
+"""WebSocket API entry point: ``$connect`` / ``$disconnect`` / ``$default`` (see ``inplay.live.sessions``)."""

@@ -1,0 +1,1 @@
+"""Live updates: DynamoDB stream changes → messages → the owner's WebSocket connections."""
