@@ -16,6 +16,7 @@ from aws_lambda_powertools.logging.formatter import LambdaPowertoolsFormatter
 from aws_lambda_powertools.logging.types import PowertoolsLogRecord
 
 from inplay.config import METRICS_NAMESPACE, SERVICE_NAME
+from inplay.redaction import install_boto_log_scrubber
 
 __all__ = ["REDACTED", "RedactingFormatter", "logger", "metrics", "redact", "tracer"]
 
@@ -59,4 +60,5 @@ class RedactingFormatter(LambdaPowertoolsFormatter):
 
 logger: Final = Logger(service=SERVICE_NAME, logger_formatter=RedactingFormatter(), utc=True)
 tracer: Final = Tracer(service=SERVICE_NAME)
+install_boto_log_scrubber()  # botocore's DEBUG lines would carry secret values (credentials, webhooks)
 metrics: Final = Metrics(namespace=METRICS_NAMESPACE, service=SERVICE_NAME)

@@ -62,6 +62,11 @@ class AuditKind(StrEnum):
     KILL_SWITCH = "KILL_SWITCH"
     BOT_STATE = "BOT_STATE"
     """A bot's lifecycle transition (start, pre-flight refusal, pause, resume, stop, error)."""
+    SETTINGS_CHANGED = "SETTINGS_CHANGED"
+    """A ``PUT /api/settings``: the changed settings with their old and new values."""
+    CREDENTIALS_SAVED = "CREDENTIALS_SAVED"
+    """Venue credentials saved after a live check (the key id masked; never the key)."""
+    CREDENTIALS_DELETED = "CREDENTIALS_DELETED"
 
 
 class AuditPayloadError(ValueError):

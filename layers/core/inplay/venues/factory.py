@@ -96,7 +96,11 @@ class SecretsManagerReader:
         try:
             response = self._client.get_secret_value(SecretId=name)
         except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") == "ResourceNotFoundException":
+            # InvalidRequestException: the user deleted their key (scheduled for deletion).
+            if exc.response.get("Error", {}).get("Code") in (
+                "ResourceNotFoundException",
+                "InvalidRequestException",
+            ):
                 return None
             raise SecretUnavailableError(f"cannot read secret {name}: {exc}") from exc
         except BotoCoreError as exc:
@@ -200,6 +204,16 @@ class KalshiVenues:
                 f"({type(exc).__name__})",
             ) from None
         return KalshiClient(self.base_url, credentials=credentials, **self._options)
+
+    def forget(self, user_id: str) -> bool:
+        """Drop the user's cached client (their credentials changed); True when one was cached.
+
+        The next call builds a new one from the secret. A caller still holding the old client
+        keeps a working connection until it is done with it.
+        """
+        with self._lock:
+            cached = self._clients.pop(user_id, None)
+        return cached is not None
 
     def close(self) -> None:
         with self._lock:
