@@ -52,6 +52,7 @@ __all__ = [
     "DynamoBotControls",
     "InvalidBotSettings",
     "ModeChangeConflict",
+    "SettingsConflict",
     "bot_sk",
     "config_from_settings",
 ]
@@ -59,6 +60,11 @@ __all__ = [
 
 class InvalidBotSettings(ValueError):
     """A bot's stored settings do not validate; the message names the bad keys."""
+
+
+class SettingsConflict(Exception):
+    """A settings map changed between its read and a conditional write of it (another save, a
+    bot start with settings); nothing was written."""
 
 
 class BotControls(Protocol):
@@ -490,6 +496,49 @@ class DynamoBotControls:
 
     def _mode_conflict(self, user_id: str, message: str) -> ModeChangeConflict:
         return ModeChangeConflict(message, bots=self.bots(user_id), mode=self.trading_mode(user_id))
+
+    def replace_settings(
+        self,
+        user_id: str,
+        bot_id: str,
+        *,
+        user_settings: Mapping[str, str],
+        bot_settings: Mapping[str, str],
+        expected_user: Mapping[str, str],
+        expected_bot: Mapping[str, str],
+    ) -> None:
+        """Write the user's settings map and a bot's settings map in one transaction that applies
+        only while both still hold what the caller read (``expected_*``; empty = none stored). A
+        map equal to its expected one is checked, not written (no bot item is created for it).
+        The items' other attributes are kept. Raises :class:`SettingsConflict` otherwise."""
+        model = self._model
+
+        def unchanged(expected: Mapping[str, str]) -> Condition:
+            condition: Condition = model.settings == dict(expected)
+            if not expected:
+                condition = condition | model.settings.does_not_exist()
+            return condition
+
+        try:
+            with TransactWrite(connection=Connection(host=self._host)) as transaction:
+                for sk, new, expected in (
+                    (SETTINGS_SK, user_settings, expected_user),
+                    (bot_sk(bot_id), bot_settings, expected_bot),
+                ):
+                    if dict(new) == dict(expected):
+                        transaction.condition_check(model, user_id, sk, condition=unchanged(expected))
+                    else:
+                        transaction.update(
+                            model(user_id, sk),
+                            actions=[model.settings.set(dict(new))],
+                            condition=unchanged(expected),
+                        )
+        except TransactWriteError as exc:
+            reasons = {r.code for r in exc.cancellation_reasons or () if r is not None}
+            if any(_transaction_failures(exc)) or "TransactionConflict" in reasons:
+                # Another write to these items won (or is in flight): read again and retry.
+                raise SettingsConflict("the settings changed meanwhile") from None
+            raise
 
     def put_bot_settings(self, user_id: str, bot_id: str, settings: Mapping[str, str]) -> None:
         """Store a bot's settings map (validated first; the item's other attributes are kept)."""
