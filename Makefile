@@ -23,7 +23,7 @@ export UV_PYTHON_DOWNLOADS := never
 LINT_PATHS := layers functions infra local tests benchmarks
 TYPED_PATHS := layers functions infra local
 
-.PHONY: help dev lint format test unit integration infra-tests e2e demo synth deploy destroy bench layer clean
+.PHONY: help dev lint format test unit integration infra-tests e2e demo synth deploy destroy bench layer openapi clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -88,6 +88,9 @@ destroy: dev ## delete the stack (tables are retained: they hold money data)
 
 bench: dev ## print the benchmark figures (cold start, synth, local cloud start, poller requests)
 	@for script in benchmarks/bench_*.py; do $(BIN)/python "$$script"; done
+
+openapi: dev ## regenerate docs/openapi.json from the api function's routes (make test fails on drift)
+	$(BIN)/inplay openapi
 
 layer: dev ## rebuild the Lambda layer's third-party dependencies
 	UV=$(UV) $(BIN)/python -m infra.layer --force

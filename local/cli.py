@@ -13,7 +13,7 @@ import sys
 from collections.abc import Sequence
 from typing import Final
 
-COMMAND_MODULES: Final = ("demo", "espn", "synth", "sim", "kalshi", "audit", "model", "backtest")
+COMMAND_MODULES: Final = ("demo", "espn", "synth", "sim", "kalshi", "audit", "model", "backtest", "openapi")
 
 
 class CliError(Exception):

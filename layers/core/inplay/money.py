@@ -11,7 +11,7 @@ import re
 from decimal import ROUND_CEILING, ROUND_HALF_EVEN, Decimal, InvalidOperation
 from typing import Annotated, Final
 
-from pydantic import BeforeValidator, PlainSerializer
+from pydantic import BeforeValidator, PlainSerializer, WithJsonSchema
 
 __all__ = [
     "CENT",
@@ -153,7 +153,22 @@ def quantize_price(value: Decimal, tick: Decimal = CENT) -> Decimal:
     return (value / tick).quantize(Decimal(1), rounding=ROUND_HALF_EVEN) * tick
 
 
-Dollars = Annotated[Decimal, BeforeValidator(parse_dollars), PlainSerializer(format_dollars, return_type=str)]
-"""A pydantic field type: parses dollar strings strictly, serializes back to a dollar string."""
-Count = Annotated[Decimal, BeforeValidator(parse_count), PlainSerializer(format_count, return_type=str)]
+Dollars = Annotated[
+    Decimal,
+    BeforeValidator(parse_dollars),
+    PlainSerializer(format_dollars, return_type=str),
+    WithJsonSchema(
+        {"type": "string", "pattern": _DOLLARS_RE.pattern, "description": "dollars, as a decimal string"}
+    ),
+]
+"""A pydantic field type: parses dollar strings strictly, serializes back to a dollar string.
+(Integers are accepted too; the JSON schema documents the string form, never a float.)"""
+Count = Annotated[
+    Decimal,
+    BeforeValidator(parse_count),
+    PlainSerializer(format_count, return_type=str),
+    WithJsonSchema(
+        {"type": "string", "pattern": _COUNT_RE.pattern, "description": "contracts, as a decimal string"}
+    ),
+]
 """A pydantic field type for contract counts."""

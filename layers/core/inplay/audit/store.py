@@ -37,6 +37,7 @@ __all__ = [
     "AuditContentionError",
     "AuditError",
     "AuditLog",
+    "DynamoAuditHistory",
     "DynamoAuditLog",
     "InMemoryAuditLog",
 ]
@@ -238,6 +239,25 @@ class DynamoAuditLog:
 
     def verify(self, user_id: str) -> VerifyResult:
         return verify_chain(self.records(user_id), user_id=user_id)
+
+
+class DynamoAuditHistory:
+    """Newest-first reads of the audit table, for listings (the API's trade records). It has no
+    append: a reader that cannot write."""
+
+    def __init__(self, table_name: str, *, host: str | None = None) -> None:
+        self._model = _model_for(table_name, host)
+
+    def newest(
+        self, user_id: str, *, before_seq: int | None = None, page_size: int = 100
+    ) -> Iterator[AuditRecord]:
+        """The user's records newest first (seq < ``before_seq`` when given), read lazily
+        ``page_size`` per page (eventually consistent)."""
+        condition = self._model.seq < before_seq if before_seq is not None else None
+        items = self._model.query(
+            user_id, range_key_condition=condition, scan_index_forward=False, page_size=page_size
+        )
+        return (_to_record(item) for item in items)
 
 
 class InMemoryAuditLog:

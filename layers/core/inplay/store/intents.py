@@ -12,7 +12,7 @@ by DynamoDB inside the same atomic write; prices and fees are Decimal strings.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from decimal import Decimal
 from functools import cache
@@ -24,6 +24,7 @@ from pynamodb.attributes import (
     UnicodeAttribute,
     UTCDateTimeAttribute,
 )
+from pynamodb.constants import DATETIME_FORMAT
 from pynamodb.exceptions import PutError, UpdateError
 from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action as UpdateAction
@@ -308,3 +309,31 @@ class DynamoIntentLedger:
             user_id, range_key_condition=key_condition, scan_index_forward=False, limit=limit
         )
         return [_to_record(item) for item in items]
+
+    def by_user_newest(
+        self,
+        user_id: str,
+        *,
+        since: datetime | None = None,
+        after: tuple[datetime, str] | None = None,
+        page_size: int = 100,
+    ) -> Iterator[IntentRecord]:
+        """``user_id``'s intents newest first (the ``by_user`` index, created at or after ``since``),
+        resuming just after ``after`` (the ``created_at`` and id of the last one seen); read lazily,
+        ``page_size`` items per DynamoDB page. The partition is always ``user_id``'s own."""
+        model = self._model
+        start_key = None
+        if after is not None:
+            start_key = {
+                "user_id": {"S": user_id},
+                "created_at": {"S": after[0].astimezone(UTC).strftime(DATETIME_FORMAT)},
+                "intent_id": {"S": after[1]},
+            }
+        items = model.by_user.query(
+            user_id,
+            range_key_condition=model.created_at >= since if since is not None else None,
+            scan_index_forward=False,
+            last_evaluated_key=start_key,
+            page_size=page_size,
+        )
+        return (_to_record(item) for item in items)

@@ -14,6 +14,7 @@ Every read is consistent: the kill switch and the reconciler act on what they re
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from functools import cache
@@ -271,6 +272,36 @@ class DynamoRiskStore:
             return []
         items = self._with_prefix(user_id, RECON_PREFIX, newest_first=True, limit=limit)
         return [ReconcileReport.model_validate_json(_doc(item)) for item in items]
+
+    # the API's listing of one kind of event, newest first
+    def events_newest(
+        self, user_id: str, kind: str, *, before: tuple[datetime, str] | None = None, page_size: int = 100
+    ) -> Iterator[KillSwitchEvent | OrphanRecord | ReconcileReport]:
+        """``user_id``'s kill-switch events, orphans or reconcile reports (``kind``), newest first,
+        strictly after ``before`` (the time and id of the last one seen). Kill-switch and reconcile
+        keys sort as time does, so they are read lazily by key; orphans are keyed by order id, so
+        they are read whole (a handful per user) and sorted by ``(detected_at, orphan_id)``."""
+        if kind == KIND_ORPHAN:
+            records = self.orphans(user_id)
+            if before is not None:
+                records = [r for r in records if (r.detected_at, r.orphan_id) < before]
+            return iter(records[::-1])
+        record_type: type[KillSwitchEvent] | type[ReconcileReport]
+        if kind == KIND_KILL_SWITCH:
+            prefix, record_type = KILL_PREFIX, KillSwitchEvent
+            upper = None if before is None else KILL_PREFIX + before[1]
+        elif kind == KIND_RECONCILE:
+            prefix, record_type = RECON_PREFIX, ReconcileReport
+            upper = None if before is None else f"{RECON_PREFIX}{iso_at(before[0])}#{before[1]}"
+        else:
+            raise ValueError(f"unknown risk event kind {kind!r}")
+        condition = (
+            self._model.sk.startswith(prefix) if upper is None else self._model.sk.between(prefix, upper)
+        )
+        items = self._model.query(
+            user_id, condition, consistent_read=True, scan_index_forward=False, page_size=page_size
+        )
+        return (record_type.model_validate_json(_doc(item)) for item in items if item.sk != upper)
 
     # equity marks and venue-call statistics
     def equity_marks(self, user_id: str) -> EquityMarks | None:
