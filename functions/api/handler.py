@@ -3,26 +3,29 @@ and the routers (``api.routes``). The queries and commands live in ``inplay.api`
 
 from __future__ import annotations
 
+import json
+import threading
 from datetime import UTC, datetime
 from http import HTTPStatus
 from typing import Any, Final
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.event_handler.exceptions import ServiceError
-from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from api.routes import auth, bots, credentials, games, health, orders, records, safety, settings
-from api.security import authenticate
-from inplay.api.errors import ApiError, PayloadTooLarge
+from api.security import USER_CONTEXT_KEY, authenticate
+from inplay.api.errors import ApiError, PayloadTooLarge, Unauthorized
+from inplay.auth import AuthError
 from inplay.observability import logger, tracer
 
 MAX_BODY_BYTES: Final = 64 * 1024
 """Largest request body any route accepts (a Kalshi key PEM is ~1.7 KB); larger is 413."""
 
 app = APIGatewayRestResolver(enable_validation=True)
+_ONE_REQUEST_AT_A_TIME: Final = threading.Lock()
 
 
 def _json(status: int, body: dict[str, Any]) -> Response[Any]:
@@ -53,14 +56,36 @@ def _not_found(_: Exception) -> Response[Any]:
     return _json(HTTPStatus.NOT_FOUND, {"message": "no such route"})
 
 
-def _limit_body(resolver: APIGatewayRestResolver, next_middleware: NextMiddleware) -> Response[Any]:
-    body = resolver.current_event.body
-    if body is not None and len(body) > MAX_BODY_BYTES:
-        raise PayloadTooLarge(f"the request body is larger than {MAX_BODY_BYTES} bytes")
-    return next_middleware(resolver)
+@app.exception_handler(UnicodeDecodeError)  # type: ignore[untyped-decorator]
+def _not_utf8(_: UnicodeDecodeError) -> Response[Any]:
+    return _json(HTTPStatus.BAD_REQUEST, {"message": "the request body must be UTF-8 JSON"})
 
 
-app.use(middlewares=[_limit_body, authenticate])
+def _answer(error: ApiError) -> dict[str, Any]:
+    return {
+        "statusCode": int(error.status),
+        "headers": {"Content-Type": "application/json"},
+        "body": json.dumps(error.body()),
+        "isBase64Encoded": False,
+    }
+
+
+def _refused(event: dict[str, Any]) -> dict[str, Any] | None:
+    """What API Gateway would answer before the function: 413 for a body over
+    :data:`MAX_BODY_BYTES`, 401 without a valid token; ``None`` to go on (the caller is then in
+    the resolver's context)."""
+    body = event.get("body")
+    if isinstance(body, str) and len(body) > MAX_BODY_BYTES:
+        return _answer(PayloadTooLarge(f"the request body is larger than {MAX_BODY_BYTES} bytes"))
+    try:
+        principal = authenticate(event)
+    except AuthError as exc:
+        return _answer(Unauthorized(str(exc)))
+    if principal is not None:
+        app.context[USER_CONTEXT_KEY] = principal.user_id
+    return None
+
+
 for _module in (auth, bots, credentials, games, health, orders, records, safety, settings):
     app.include_router(_module.router)
 
@@ -74,4 +99,10 @@ def health_route() -> dict[str, str]:
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
 @tracer.capture_lambda_handler
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return app.resolve(event, context)
+    # Powertools keeps the current request on the resolver (class attributes); Lambda runs one
+    # request per instance, the local cloud runs invocations on threads: one at a time here.
+    with _ONE_REQUEST_AT_A_TIME:
+        try:
+            return _refused(event) or app.resolve(event, context)
+        finally:
+            app.context.pop(USER_CONTEXT_KEY, None)

@@ -1,24 +1,26 @@
-"""Who is calling: every route requires a valid Cognito ID token except :data:`PUBLIC_ROUTES`.
+"""Who is calling: every request needs a valid Cognito ID token except :data:`PUBLIC_ROUTES`.
 
-The check is a global middleware, so a new route is authenticated unless it is listed here (fail
-closed); a route reads its caller with :func:`user_id`. On AWS, API Gateway's Cognito authorizer
-checks the token first; this check runs anyway, so a misconfigured authorizer cannot open the API.
+``api.handler`` calls :func:`authenticate` before the resolver parses or validates anything (as
+API Gateway's authorizer does), so a new route is authenticated unless it is listed here (fail
+closed), and an unknown path without a token is 401, not 404. A route reads its caller with
+:func:`user_id`. On AWS the Cognito authorizer checks the token first; this check runs anyway, so
+a misconfigured authorizer cannot open the API.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import cache
 from typing import Any, Final
 
-from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.exceptions import UnauthorizedError
-from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 
-from inplay.auth import AuthError, HttpJwks, TokenVerifier, bearer_token
+from inplay.auth import HttpJwks, Principal, TokenVerifier, bearer_token
 from inplay.config import ApiSettings, cached_settings
 
-__all__ = ["PUBLIC_ROUTES", "USER_CONTEXT_KEY", "authenticate", "token_verifier", "user_id"]
+__all__ = ["PUBLIC_ROUTES", "USER_CONTEXT_KEY", "authenticate", "is_public", "token_verifier", "user_id"]
 
 PUBLIC_ROUTES: Final = frozenset(
     {
@@ -39,22 +41,24 @@ def token_verifier() -> TokenVerifier:
     )
 
 
-def authenticate(app: APIGatewayRestResolver, next_middleware: NextMiddleware) -> Response[Any]:
-    """Global middleware: verify the bearer token and put its user into the request context."""
-    route = app.context.get("_route")
-    key = (str(getattr(route, "method", "")).upper(), str(getattr(route, "path", "")))
-    if key not in PUBLIC_ROUTES:
-        try:
-            principal = token_verifier().verify(bearer_token(app.current_event.headers))
-        except AuthError as exc:
-            raise UnauthorizedError(str(exc)) from None
-        app.context[USER_CONTEXT_KEY] = principal.user_id
-    return next_middleware(app)
+def is_public(event: Mapping[str, Any]) -> bool:
+    method = str(event.get("httpMethod") or "").upper()
+    path = str(event.get("path") or "")
+    return (method, path) in PUBLIC_ROUTES
+
+
+def authenticate(event: Mapping[str, Any]) -> Principal | None:
+    """The caller of a proxy event (``None`` for a public route); :class:`AuthError` when a
+    non-public request carries no valid ID token."""
+    if is_public(event):
+        return None
+    headers = event.get("headers")
+    return token_verifier().verify(bearer_token(headers if isinstance(headers, Mapping) else None))
 
 
 def user_id(router: Router | APIGatewayRestResolver) -> str:
-    """The signed-in user of the current request (set by :func:`authenticate`)."""
+    """The signed-in user of the current request (``api.handler`` put it there)."""
     value = router.context.get(USER_CONTEXT_KEY)
     if not isinstance(value, str) or not value:
-        raise UnauthorizedError("sign in first")  # the middleware did not run: fail closed
+        raise UnauthorizedError("sign in first")  # authentication did not run: fail closed
     return value
