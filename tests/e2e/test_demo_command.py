@@ -102,12 +102,12 @@ def test_demo_serves_live_games_trades_on_paper_and_exits_cleanly_on_sigterm(tmp
             time.sleep(2)
         assert fills > 0, f"no paper trade within two minutes: {status}"
         assert status["mode"] == "paper" and status["bots"][0]["state"] == "RUNNING"
-        if shutil.which("curl") and shutil.which("jq"):
-            examples = _run_printed_examples("".join(lines))
-            status_answer, start_answer, stop_answer = examples
-            assert status_answer["bots"][0]["state"] == "RUNNING"
-            assert start_answer["message"]  # already running: refused with a reason
-            assert stop_answer["status"] in ("tripped", "already_tripped"), stop_answer
+        # The printed (and README) curl examples, run as printed: sign in, status, start, stop.
+        assert shutil.which("curl") and shutil.which("jq"), "install curl and jq (.ci/run does)"
+        status_answer, start_answer, stop_answer = _run_printed_examples("".join(lines))
+        assert status_answer["bots"][0]["state"] == "RUNNING"
+        assert start_answer["message"]  # already running: refused with a reason
+        assert stop_answer["status"] in ("tripped", "already_tripped"), stop_answer
         process.send_signal(signal.SIGTERM)
         out, _ = process.communicate(timeout=60)
         lines.append(out)

@@ -28,6 +28,7 @@ from api.handler import MAX_BODY_BYTES
 from inplay.config import Env
 from local.cloud import LocalCloud
 from local.kalshi_sim import KalshiSimulator, SimServer
+from tests.support.coldstart import cold_start
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
 
@@ -71,6 +72,7 @@ class Target:
 
 def _sign_in(cloud: LocalCloud) -> str:
     """A user of the local cloud's user pool, signed in through the API."""
+    cold_start()  # clients cached by an earlier test's cloud point at its (gone) endpoints
     cloud.create_user(USERNAME, PASSWORD, user_id=USERNAME)
     answer = httpx.post(
         cloud.api_url + "/auth/sign-in", json={"username": USERNAME, "password": PASSWORD}, timeout=30

@@ -47,6 +47,7 @@ class Answer:
     status: int
     body: dict[str, Any]
     text: str
+    content_type: str = ""
 
 
 def call_api(
@@ -82,4 +83,7 @@ def call_api(
     answer = api.handler.handler(event, LAMBDA_CONTEXT)  # type: ignore[arg-type]
     text = str(answer.get("body") or "")
     parsed = json.loads(text) if text else {}
-    return Answer(int(answer["statusCode"]), parsed if isinstance(parsed, dict) else {"value": parsed}, text)
+    multi = (answer.get("multiValueHeaders") or {}).get("Content-Type") or []
+    content_type = multi[0] if multi else (answer.get("headers") or {}).get("Content-Type", "")
+    body = parsed if isinstance(parsed, dict) else {"value": parsed}
+    return Answer(int(answer["statusCode"]), body, text, str(content_type))

@@ -8,6 +8,7 @@ production check: signature, issuer, audience, ``token_use`` and expiry.
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import json
 from collections.abc import Iterator, Mapping
@@ -96,7 +97,9 @@ class CognitoUsers:
         """Create ``username`` (permanent password); its user id (``sub``), pinned to ``user_id``
         when given (so a test can keep a readable id such as ``alice``)."""
         if username not in self._subs:
-            self.client.admin_create_user(UserPoolId=self.pool_id, Username=username)
+            # A user created by another CognitoUsers on the same pool is reused (password reset below).
+            with contextlib.suppress(self.client.exceptions.UsernameExistsException):
+                self.client.admin_create_user(UserPoolId=self.pool_id, Username=username)
             self.client.admin_set_user_password(
                 UserPoolId=self.pool_id, Username=username, Password=password, Permanent=True
             )

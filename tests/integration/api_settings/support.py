@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import json
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
 
 from inplay.config import API, Env
 from inplay.store.schema import table_spec
-from local.cloud.events import rest_proxy_event
 from tests.integration.risk_store.tables import create_table
+from tests.support.api import call_api
 from tests.support.auth import CognitoUsers
 
 
@@ -54,33 +52,7 @@ class ApiClient:
         query: list[tuple[str, str]] | None = None,
         raw: bytes | None = None,
     ) -> tuple[int, dict[str, Any]]:
-        import api.handler
-
-        headers = [("Content-Type", "application/json")]
-        if user is not None:
-            headers += list(self.users.headers(user).items())
-        payload = raw if raw is not None else (b"" if body is None else json.dumps(body).encode())
-        event = rest_proxy_event(
-            method=method,
-            path=path,
-            resource="/api/{proxy+}",
-            path_parameters={"proxy": path.removeprefix("/api/")},
-            query=query or [],
-            headers=headers,
-            body=payload,
-            binary=False,
-            stage="prod",
-            source_ip="127.0.0.1",
-        )
-        context = SimpleNamespace(
-            function_name="api",
-            memory_limit_in_mb=256,
-            invoked_function_arn="arn:aws:lambda:us-east-1:123456789012:function:api",
-            aws_request_id="req-1",
-        )
-        answer = api.handler.handler(event, context)
-        content_type = (answer.get("multiValueHeaders") or {}).get("Content-Type") or [
-            answer.get("headers", {}).get("Content-Type", "")
-        ]
-        assert content_type[0].startswith("application/json"), answer
-        return int(answer["statusCode"]), json.loads(answer["body"])
+        token = self.users.token(user) if user is not None else None
+        answer = call_api(method, path, body, token=token, query=query or [], raw=raw)
+        assert answer.content_type.startswith("application/json"), answer
+        return answer.status, answer.body

@@ -7,7 +7,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from types import SimpleNamespace
 from typing import Any
 
 from inplay.alerts import RecordingPublisher
@@ -23,7 +22,7 @@ from inplay.store.risk import DynamoRiskStore
 from inplay.store.trades import DynamoTradeStore
 from inplay.venues.base import AuthenticationError, Balance, ExchangeStatus
 from inplay.venues.factory import VenueConfigError
-from local.cloud.events import rest_proxy_event
+from tests.support.api import api_env, call_api
 from tests.support.auth import CognitoUsers
 
 USER = "alice"
@@ -96,23 +95,8 @@ class FakeInvoker:
         return self.answer
 
 
-def env(now_table: Mapping[str, str] = TABLES) -> dict[str, str]:
-    return {
-        "INPLAY_GAMES_TABLE": now_table["games"],
-        "INPLAY_BOTS_TABLE": now_table["bots"],
-        "INPLAY_INTENTS_TABLE": now_table["intents"],
-        "INPLAY_FILLS_TABLE": now_table["fills"],
-        "INPLAY_POSITIONS_TABLE": now_table["positions"],
-        "INPLAY_AUDIT_TABLE": now_table["audit"],
-        "INPLAY_IDEMPOTENCY_TABLE": now_table["idempotency"],
-        "INPLAY_RISK_TABLE": now_table["risk"],
-        "INPLAY_PAPER_TABLE": now_table["paper"],
-        "INPLAY_ALERTS_TOPIC_ARN": "arn:aws:sns:us-east-1:123456789012:alerts",
-        "INPLAY_ORDER_STATE_MACHINE_ARN": "arn:aws:states:us-east-1:123456789012:stateMachine:orders",
-        "INPLAY_RECONCILER_FUNCTION": "reconciler-fn",
-        "INPLAY_KILL_SWITCH_FUNCTION": "kill-switch-fn",
-        "INPLAY_FEED_MAX_AGE_SECONDS": "90",
-    }
+def env() -> dict[str, str]:
+    return {**api_env("t"), "INPLAY_FEED_MAX_AGE_SECONDS": "90"}
 
 
 class BotsHarness:
@@ -168,32 +152,9 @@ class BotsHarness:
         raw: bytes | None = None,
     ) -> tuple[int, dict[str, Any]]:
         """One API Gateway request through the api function's real handler."""
-        import api.handler
-
-        headers = [("Content-Type", "application/json")]
-        if user is not None:
-            headers.append(("Authorization", f"Bearer {self.users.token(user)}"))
-        payload = raw if raw is not None else (b"" if body is None else json.dumps(body).encode())
-        event = rest_proxy_event(
-            method=method,
-            path=path,
-            resource="/api/{proxy+}",
-            path_parameters={"proxy": path.removeprefix("/api/")},
-            query=query or [],
-            headers=headers,
-            body=payload,
-            binary=False,
-            stage="prod",
-            source_ip="127.0.0.1",
-        )
-        context = SimpleNamespace(
-            function_name="api",
-            memory_limit_in_mb=256,
-            invoked_function_arn="arn:aws:lambda:us-east-1:123456789012:function:api",
-            aws_request_id="req-1",
-        )
-        answer = api.handler.handler(event, context)
-        return int(answer["statusCode"]), json.loads(answer["body"])
+        token = self.users.token(user) if user is not None else None
+        answer = call_api(method, path, body, token=token, query=query or [], raw=raw)
+        return answer.status, answer.body
 
     def post(self, path: str, body: Any = None, **kwargs: Any) -> tuple[int, dict[str, Any]]:
         return self.request("POST", path, body, **kwargs)

@@ -7,7 +7,6 @@ import json
 import socket
 import uuid
 from dataclasses import dataclass
-from types import SimpleNamespace
 from typing import Any
 
 import boto3
@@ -15,9 +14,9 @@ import boto3
 from inplay.audit.store import DynamoAuditLog
 from inplay.config import Env
 from inplay.store.bots import DynamoBotControls
-from local.cloud.events import rest_proxy_event
 from local.kalshi_sim import KalshiSimulator, SimServer
 from local.kalshi_sim.auth import generate_private_key_pem, public_key_pem
+from tests.support.api import Answer, api_env, call_api
 from tests.support.auth import CognitoUsers
 
 PREFIX = "inplay/kalshi/"
@@ -28,19 +27,7 @@ BALANCE_CENTS = 123_456
 def env(base_url: str) -> dict[str, str]:
     """Every variable ``ApiSettings`` requires, the Kalshi base URL pointing at ``base_url``."""
     return {
-        Env.GAMES_TABLE.value: "c-games",
-        Env.BOTS_TABLE.value: TABLES["bots"],
-        Env.INTENTS_TABLE.value: "c-intents",
-        Env.FILLS_TABLE.value: "c-fills",
-        Env.POSITIONS_TABLE.value: "c-positions",
-        Env.AUDIT_TABLE.value: TABLES["audit"],
-        Env.IDEMPOTENCY_TABLE.value: "c-idem",
-        Env.RISK_TABLE.value: "c-risk",
-        Env.PAPER_TABLE.value: "c-paper",
-        Env.ALERTS_TOPIC_ARN.value: "arn:aws:sns:us-east-1:123456789012:alerts",
-        Env.ORDER_STATE_MACHINE_ARN.value: "arn:aws:states:us-east-1:123456789012:stateMachine:orders",
-        Env.RECONCILER_FUNCTION.value: "reconciler-fn",
-        Env.KILL_SWITCH_FUNCTION.value: "kill-switch-fn",
+        **api_env("c"),
         Env.KALSHI_BASE_URL.value: base_url,
         Env.KALSHI_SECRET_PREFIX.value: PREFIX,
         Env.KALSHI_TIMEOUT_SECONDS.value: "3",
@@ -64,13 +51,6 @@ class Key:
 
     def body(self) -> dict[str, str]:
         return {"key_id": self.key_id, "private_key_pem": self.pem}
-
-
-@dataclass(frozen=True)
-class Answer:
-    status: int
-    body: dict[str, Any]
-    text: str
 
 
 class CredentialsHarness:
@@ -122,33 +102,8 @@ class CredentialsHarness:
         user: str | None = "alice",
         raw: bytes | None = None,
     ) -> Answer:
-        import api.handler
-
-        headers = [("Content-Type", "application/json")]
-        if user is not None:
-            headers.append(("Authorization", f"Bearer {self.users.token(user)}"))
-        payload = raw if raw is not None else (b"" if body is None else json.dumps(body).encode())
-        event = rest_proxy_event(
-            method=method,
-            path=path,
-            resource="/api/{proxy+}",
-            path_parameters={"proxy": path.removeprefix("/api/")},
-            query=[],
-            headers=headers,
-            body=payload,
-            binary=False,
-            stage="prod",
-            source_ip="127.0.0.1",
-        )
-        context = SimpleNamespace(
-            function_name="api",
-            memory_limit_in_mb=256,
-            invoked_function_arn="arn:aws:lambda:us-east-1:123456789012:function:api",
-            aws_request_id="req-1",
-        )
-        result = api.handler.handler(event, context)
-        text = str(result["body"])
-        answer = Answer(int(result["statusCode"]), json.loads(text), text)
+        token = self.users.token(user) if user is not None else None
+        answer = call_api(method, path, body, token=token, raw=raw)
         self.answers.append(answer)
         return answer
 

@@ -20,6 +20,7 @@ from local.cloud.moto_runtime import local_mock_aws
 from local.cloud.provisioner import ProvisionedStack, provision_file
 from local.espn_replay import GameSpec, ReplayServer, Scenario
 from local.espn_replay.scenario import FINISHED
+from tests.support.auth import SigningInUsers
 
 pytestmark = [pytest.mark.timeout(120)]
 
@@ -87,19 +88,23 @@ def poll(stack: ProvisionedStack) -> dict[str, Any]:
 def api(
     stack: ProvisionedStack, path: str, query: dict[str, str] | None = None
 ) -> tuple[int, dict[str, Any]]:
+    """``GET <path>`` through the provisioned api function, signed in to the stack's user pool."""
+    users = SigningInUsers.of_function(stack.function("ApiFunction").environment)
+    token = users.token("fan")
     event = rest_proxy_event(
         method="GET",
         path=path,
         resource="/api/{proxy+}",
         path_parameters={"proxy": path.removeprefix("/api/")},
         query=list((query or {}).items()),
-        headers=[("Accept", "application/json")],
+        headers=[("Accept", "application/json"), ("Authorization", f"Bearer {token}")],
         body=b"",
         binary=False,
         stage="prod",
         source_ip="127.0.0.1",
     )
-    answer = invoke(stack, "ApiFunction", event)
+    with users.installed():
+        answer = invoke(stack, "ApiFunction", event)
     return answer["statusCode"], json.loads(answer["body"])
 
 
