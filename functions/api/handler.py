@@ -102,7 +102,4 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     # Powertools keeps the current request on the resolver (class attributes); Lambda runs one
     # request per instance, the local cloud runs invocations on threads: one at a time here.
     with _ONE_REQUEST_AT_A_TIME:
-        try:
-            return _refused(event) or app.resolve(event, context)
-        finally:
-            app.context.pop(USER_CONTEXT_KEY, None)
+        return _refused(event) or app.resolve(event, context)  # resolve() clears the context

@@ -17,7 +17,7 @@ from aws_lambda_powertools.event_handler import APIGatewayRestResolver
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.exceptions import UnauthorizedError
 
-from inplay.auth import HttpJwks, Principal, TokenVerifier, bearer_token
+from inplay.auth import Principal, TokenVerifier, bearer_token, verifier_for
 from inplay.config import ApiSettings, cached_settings
 
 __all__ = ["PUBLIC_ROUTES", "USER_CONTEXT_KEY", "authenticate", "is_public", "token_verifier", "user_id"]
@@ -35,10 +35,7 @@ USER_CONTEXT_KEY: Final = "user_id"
 
 @cache
 def token_verifier() -> TokenVerifier:
-    settings = cached_settings(ApiSettings)
-    return TokenVerifier(
-        HttpJwks(settings.jwks_endpoint), issuer=settings.issuer, client_id=settings.client_id
-    )
+    return verifier_for(cached_settings(ApiSettings))
 
 
 def is_public(event: Mapping[str, Any]) -> bool:

@@ -9,7 +9,7 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from inplay.auth import HttpJwks, TokenVerifier
+from inplay.auth import verifier_for
 from inplay.config import WebSocketSettings, cached_settings
 from inplay.live.connections import ConnectionStore, DynamoConnectionStore
 from inplay.live.sessions import TokenCheck, handle_route
@@ -18,10 +18,7 @@ from inplay.observability import logger, tracer
 
 @cache
 def token_verifier() -> TokenCheck:
-    settings = cached_settings(WebSocketSettings)
-    return TokenVerifier(
-        HttpJwks(settings.jwks_endpoint), issuer=settings.issuer, client_id=settings.client_id
-    )
+    return verifier_for(cached_settings(WebSocketSettings))
 
 
 @cache

@@ -31,12 +31,7 @@ from inplay.config import Env
 from inplay.orders.intents import TradingMode, new_intent
 from inplay.orders.workflow import OrderRequest
 from inplay.risk.records import (
-    KillSwitchEvent,
     KillTrigger,
-    OrphanKind,
-    OrphanRecord,
-    ReconcileReport,
-    ReconcileTrigger,
 )
 from inplay.store.bots import DynamoBotControls
 from inplay.store.intents import DynamoIntentLedger
@@ -46,6 +41,7 @@ from inplay.store.trades import DynamoTradeStore
 from inplay.venues.base import Action, OutcomeSide
 from local.cloud.moto_runtime import local_mock_aws
 from local.kalshi_sim import KalshiSimulator, SimServer
+from tests.integration.risk_store import builders
 from tests.integration.risk_store.tables import create_table
 from tests.support.api import Answer, api_env, call_api
 from tests.support.auth import SigningInUsers
@@ -146,37 +142,9 @@ def seed_bob(sim: KalshiSimulator) -> tuple[str, str]:
     audit.append("bob", AuditKind.ENTRY, OrderAuditPayload(intent=intent, reason="edge"))
     audit.append("bob", AuditKind.EXIT, OrderAuditPayload(intent=intent, reason="take_profit"))
     risk = DynamoRiskStore(env[Env.RISK_TABLE.value])
-    risk.put_kill_event(
-        KillSwitchEvent(
-            user_id="bob", event_id="ks-bob", trigger=KillTrigger.MANUAL, by="bob", tripped_at=NOW
-        )
-    )
-    risk.put_report(
-        ReconcileReport(
-            user_id="bob",
-            report_id="rep-bob",
-            trigger=ReconcileTrigger.SCHEDULE,
-            venue="kalshi",
-            mode=TradingMode.PAPER,
-            started_at=NOW,
-            finished_at=NOW,
-            ok=True,
-        )
-    )
-    risk.record_orphan(
-        OrphanRecord(
-            user_id="bob",
-            orphan_id="order:bob-orphan",
-            kind=OrphanKind.ORDER,
-            venue="kalshi",
-            mode=TradingMode.PAPER,
-            market_ticker=BOB_MARKET,
-            order_id="bob-orphan",
-            side=OutcomeSide.NO,
-            size=Decimal(1),
-            detected_at=NOW,
-        )
-    )
+    risk.put_kill_event(builders.event("bob", NOW, event_id="ks-bob", trigger=KillTrigger.MANUAL, by="bob"))
+    risk.put_report(builders.report("bob", "rep-bob", NOW, findings=()))
+    risk.record_orphan(builders.orphan("bob", "bob-orphan", NOW, market_ticker=BOB_MARKET))
     credentials = sim.create_user_with_key(balance_cents=50_000, tier="premier")
     boto3.client("secretsmanager").create_secret(
         Name="inplay/kalshi/bob",

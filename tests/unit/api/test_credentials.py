@@ -532,3 +532,19 @@ def test_forget_drops_a_cached_client_so_the_new_key_is_read(rsa_pem: str) -> No
     assert fresh is not first and fresh.credentials is not None and fresh.credentials.key_id == other
     venues.close()
     first.close()
+
+
+def test_every_function_withholds_sign_in_secrets_from_botocore_debug(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """``inplay.observability`` (imported by every handler) installs the filter; an InitiateAuth
+    request carries the password and its answer the tokens."""
+    import inplay.observability  # noqa: F401
+
+    endpoint = logging.getLogger("botocore.endpoint")
+    assert any(isinstance(f, SecretLineFilter) for f in endpoint.filters)
+    with caplog.at_level(logging.DEBUG, logger="botocore"):
+        endpoint.debug("Making request with params: %s", {"AuthParameters": {"PASSWORD": "hunter2-hunter2"}})
+        logging.getLogger("botocore.parsers").debug("Response body:\n%r", b'{"IdToken": "eyJ.x.y"}')
+    messages = " ".join(record.getMessage() for record in caplog.records)
+    assert "hunter2" not in messages and "eyJ.x.y" not in messages and "withheld" in messages

@@ -8,6 +8,7 @@ from inplay.auth.tokens import (
     StaticJwks,
     TokenVerifier,
     bearer_token,
+    verifier_for,
 )
 
 __all__ = [
@@ -18,4 +19,5 @@ __all__ = [
     "StaticJwks",
     "TokenVerifier",
     "bearer_token",
+    "verifier_for",
 ]

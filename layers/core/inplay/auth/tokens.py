@@ -24,6 +24,7 @@ from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 
+from inplay.config import AuthSettings
 from inplay.risk.records import SYSTEM_USER, USER_ID_PATTERN
 
 __all__ = [
@@ -34,6 +35,7 @@ __all__ = [
     "StaticJwks",
     "TokenVerifier",
     "bearer_token",
+    "verifier_for",
 ]
 
 ALGORITHM: Final = "RS256"
@@ -210,6 +212,13 @@ def _claim_problem(exc: JoseError) -> str:
     if isinstance(claim, str) and claim in _CLAIM_PROBLEMS:
         return _CLAIM_PROBLEMS[claim]
     return "the token's claims are invalid"
+
+
+def verifier_for(settings: AuthSettings) -> TokenVerifier:
+    """The verifier of a function's user pool (its JWKS fetched over HTTP, kept while warm)."""
+    return TokenVerifier(
+        HttpJwks(settings.jwks_endpoint), issuer=settings.issuer, client_id=settings.client_id
+    )
 
 
 def bearer_token(headers: Mapping[str, str] | None) -> str:

@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final, Protocol
 
-from inplay.redaction import install_boto_log_scrubber
 from inplay.venues.factory import DEFAULT_KALSHI_SECRET_PREFIX, kalshi_secret_name
 
 __all__ = [
@@ -120,7 +119,6 @@ class SecretsManagerCredentialStore:
         self.prefix = prefix
         self.recovery_window_days = recovery_window_days
         self._client = client
-        install_boto_log_scrubber()
 
     def name(self, user_id: str) -> str:
         return kalshi_secret_name(self.prefix, user_id)
