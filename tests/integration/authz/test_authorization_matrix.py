@@ -67,7 +67,7 @@ class RecordingInvoker:
     def invoke(self, function_name: str, payload: Any, *, wait_seconds: float) -> Any:
         self.calls.append(dict(payload))
         if payload.get("command") == "reconcile":
-            return {"reports": [{"ok": True, "findings": 0}]}
+            return {"reports": [{"ok": True, "findings": []}]}
         state = "ACTIVE" if payload.get("command") == "reset" else "TRIPPED"
         status = "reset" if state == "ACTIVE" else "tripped"
         return {"status": status, "state": state}

@@ -85,7 +85,7 @@ class FakeInvoker:
     """The reconciler function: answers a canned reply (or raises) and records the commands."""
 
     def __init__(self, answer: Any = None) -> None:
-        self.answer = answer if answer is not None else {"reports": [{"ok": True, "findings": 0}]}
+        self.answer = answer if answer is not None else {"reports": [{"ok": True, "findings": []}]}
         self.calls: list[dict[str, Any]] = []
 
     def invoke(self, function_name: str, payload: Mapping[str, Any], *, wait_seconds: float) -> Any:

@@ -18,6 +18,7 @@ from inplay.risk.records import OrphanKind, OrphanRecord
 from inplay.sports.models import League
 from inplay.venues.base import Action, OutcomeSide
 from tests.integration.bots.support import USER, BotsHarness, timed_out
+from tests.integration.risk_store.builders import report
 
 NBA = {"leagues": "nba"}
 
@@ -162,6 +163,16 @@ def test_pause_resume_and_stop(harness: BotsHarness) -> None:
         ("RUNNING", "STOPPING"),
         ("STOPPING", "STOPPED"),
     ]
+
+
+def test_a_stop_reports_the_reconcile_findings(harness: BotsHarness) -> None:
+    harness.feed(League.NBA)
+    assert start(harness)[0] == 200
+    stored = report(USER).model_dump(mode="json")  # a real report: ``findings`` is a list
+    harness.invoker.answer = {"reports": [stored, {**stored, "findings": []}]}
+    status, body = harness.post("/api/bot/stop")
+    assert status == 200, body
+    assert body["reconcile"] == {"ok": True, "detail": "reconciled 2 account(s); 1 finding(s)"}
 
 
 def test_a_stop_finishes_even_when_the_reconcile_fails(harness: BotsHarness) -> None:

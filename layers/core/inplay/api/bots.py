@@ -199,7 +199,7 @@ class ReconcilerOnStop:
                 "ok": False,
                 "detail": f"reconcile aborted: {aborted[0].get('aborted_reason') or 'aborted'}",
             }
-        findings = sum(int(r.get("findings") or 0) for r in reply.reports)
+        findings = sum(len(r.get("findings") or ()) for r in reply.reports)
         return {"ok": True, "detail": f"reconciled {len(reply.reports)} account(s); {findings} finding(s)"}
 
 
