@@ -1,10 +1,12 @@
 """REST API entry point: the resolver, its middlewares, the one place errors become HTTP answers,
-and the routers (``api.routes``). The queries and commands live in ``inplay.api``."""
+the routers (``api.routes``) and CORS for the dashboard's origins (every answer the function
+gives, refusals included). The queries and commands live in ``inplay.api``."""
 
 from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from http import HTTPStatus
 from typing import Any, Final
@@ -15,10 +17,22 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValida
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from api.routes import auth, bots, credentials, games, health, orders, records, safety, settings
+from api.routes import (
+    auth,
+    bots,
+    credentials,
+    games,
+    health,
+    orders,
+    performance,
+    records,
+    safety,
+    settings,
+)
 from api.security import USER_CONTEXT_KEY, authenticate
 from inplay.api.errors import ApiError, PayloadTooLarge, Unauthorized
 from inplay.auth import AuthError
+from inplay.config import CorsSettings, cached_settings
 from inplay.observability import logger, tracer
 
 MAX_BODY_BYTES: Final = 64 * 1024
@@ -86,7 +100,42 @@ def _refused(event: dict[str, Any]) -> dict[str, Any] | None:
     return None
 
 
-for _module in (auth, bots, credentials, games, health, orders, records, safety, settings):
+def _request_origin(event: Mapping[str, Any]) -> str | None:
+    headers = event.get("headers")
+    if not isinstance(headers, Mapping):
+        return None
+    for name, value in headers.items():
+        if str(name).lower() == "origin" and isinstance(value, str) and value:
+            return value
+    return None
+
+
+def _with_cors(event: Mapping[str, Any], answer: dict[str, Any]) -> dict[str, Any]:
+    """``answer`` with ``Access-Control-Allow-Origin: <origin>`` when the request comes from one of
+    the dashboard's origins (``INPLAY_DASHBOARD_ORIGINS``), and ``Vary: Origin`` whenever origins
+    are configured; unchanged for any other origin (the browser then withholds the answer)."""
+    origin = _request_origin(event)
+    if origin is None:
+        return answer
+    allowed = cached_settings(CorsSettings).dashboard_origins
+    if not allowed:
+        return answer
+    added = {"Vary": "Origin"}
+    if origin.lower() in allowed:
+        added["Access-Control-Allow-Origin"] = origin
+    multi = answer.get("multiValueHeaders")
+    if isinstance(multi, dict):
+        for name, value in added.items():
+            multi[name] = [*multi.get(name, []), value] if name == "Vary" else [value]
+    else:
+        headers = answer.setdefault("headers", {})
+        for name, value in added.items():
+            existing = headers.get(name) if name == "Vary" else None
+            headers[name] = f"{existing}, {value}" if existing else value
+    return answer
+
+
+for _module in (auth, bots, credentials, games, health, orders, performance, records, safety, settings):
     app.include_router(_module.router)
 
 
@@ -102,4 +151,5 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     # Powertools keeps the current request on the resolver (class attributes); Lambda runs one
     # request per instance, the local cloud runs invocations on threads: one at a time here.
     with _ONE_REQUEST_AT_A_TIME:
-        return _refused(event) or app.resolve(event, context)  # resolve() clears the context
+        answer = _refused(event) or app.resolve(event, context)  # resolve() clears the context
+        return _with_cors(event, answer)

@@ -10,6 +10,7 @@ This module is the single source of truth for:
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
@@ -23,6 +24,7 @@ from inplay.sports.models import League
 
 __all__ = [
     "BROADCASTER",
+    "DASHBOARD_ENVS",
     "DISCORD_NOTIFIER",
     "FUNCTIONS",
     "FUNCTION_ENVS",
@@ -41,6 +43,7 @@ __all__ = [
     "ApiSettings",
     "AuthSettings",
     "BroadcasterSettings",
+    "CorsSettings",
     "DiscordNotifierSettings",
     "Env",
     "FunctionSpec",
@@ -109,6 +112,7 @@ class Env(StrEnum):
     FEED_MAX_AGE_SECONDS = "INPLAY_FEED_MAX_AGE_SECONDS"
     CONNECTIONS_TABLE = "INPLAY_CONNECTIONS_TABLE"
     WS_ENDPOINT = "INPLAY_WS_ENDPOINT"
+    DASHBOARD_ORIGINS = "INPLAY_DASHBOARD_ORIGINS"
     # Powertools reads these itself; infra sets them, so they are named here once too.
     SERVICE = "POWERTOOLS_SERVICE_NAME"
     METRICS_NAMESPACE = "POWERTOOLS_METRICS_NAMESPACE"
@@ -128,6 +132,9 @@ WEBSOCKET_ENVS: Final = frozenset({Env.WS_ENDPOINT})
 """Variables carrying the WebSocket API's management endpoint (``https://{api}.execute-api.{region}
 .amazonaws.com/{stage}``); infra sets them once the WebSocket API exists, with
 ``execute-api:ManageConnections`` on that API's stage alone."""
+DASHBOARD_ENVS: Final = frozenset({Env.DASHBOARD_ORIGINS})
+"""Variables carrying the deployed dashboard's origin (``https://<CloudFront domain>``, plus the
+CORS context origins); infra sets them once the dashboard's distribution exists."""
 FUNCTION_ENVS: Final = {Env.RECONCILER_FUNCTION: "reconciler", Env.KILL_SWITCH_FUNCTION: "kill_switch"}
 """Variables naming another function (by its ``FunctionSpec.name``); a function listing one in
 ``FunctionSpec.invokes`` gets ``lambda:InvokeFunction`` on that function alone."""
@@ -289,6 +296,30 @@ class AuthSettings(_Settings):
         return self.jwks_url or f"{self.issuer}/.well-known/jwks.json"
 
 
+_ORIGIN_PATTERN: Final = re.compile(r"^https?://[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:\d{1,5})?$")
+
+
+class CorsSettings(_Settings):
+    """Mix into the settings of a function that answers browsers on another origin (the api)."""
+
+    dashboard_origins: Annotated[tuple[str, ...], Field(alias=Env.DASHBOARD_ORIGINS)] = ()
+    """Origins (``scheme://host[:port]``, comma-separated) whose pages may read the answers
+    (``Access-Control-Allow-Origin``); empty: same-origin only (the local cloud)."""
+
+    @field_validator("dashboard_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = tuple(part.strip() for part in value.split(",") if part.strip())
+        if isinstance(value, tuple | list):
+            origins = tuple(str(item).strip().lower() for item in value)
+            bad = [origin for origin in origins if not _ORIGIN_PATTERN.match(origin)]
+            if bad:
+                raise ValueError(f"not origins (scheme://host[:port], no path): {bad}")
+            return tuple(dict.fromkeys(origins))
+        return value
+
+
 class TradingTablesSettings(_Settings):
     """The tables of the order flow: intents, fills, positions, the audit trail, the bots table."""
 
@@ -309,6 +340,7 @@ class ApiSettings(
     KalshiSettings,
     PaperSettings,
     FeedFreshnessSettings,
+    CorsSettings,
 ):
     """``api``: the REST API behind API Gateway."""
 

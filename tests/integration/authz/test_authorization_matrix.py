@@ -120,6 +120,10 @@ def seed_bob(sim: KalshiSimulator) -> tuple[str, str]:
     trades = DynamoTradeStore(env[Env.FILLS_TABLE.value], env[Env.POSITIONS_TABLE.value])
     fill = fill_for("bob", 1, buy=True, count=5, price="0.41", at=NOW - timedelta(minutes=5), bot_id=BOB_BOT)
     trades.record_fill(fill.model_copy(update={"market_ticker": BOB_MARKET}))
+    for n, buy in ((2, True), (3, False)):  # a closed position of another bot: bob's performance
+        at = NOW - timedelta(minutes=4 - n)
+        closing = fill_for("bob", n, buy=buy, count=2, price="0.5", at=at, bot_id="bob-closed")
+        trades.record_fill(closing.model_copy(update={"market_ticker": BOB_MARKET}))
     intent = new_intent(
         user_id="bob",
         bot_id=BOB_BOT,
@@ -230,6 +234,11 @@ def alice_requests(world: World) -> dict[tuple[str, str], list[tuple[dict[str, A
             ({"query": {"status": "open"}}, {200}),
             ({"query": {"status": "closed"}}, {200}),
         ],
+        ("GET", "/api/performance"): [
+            ({}, {200}),
+            ({"query": {"mode": "paper", "days": "365"}}, {200}),
+            ({"query": {"mode": "live"}}, {200}),
+        ],
         ("GET", "/api/games"): [({}, {200})],
         ("GET", "/api/orders"): [
             ({}, {200}),
@@ -328,6 +337,7 @@ def test_bob_still_sees_his_own_records(world: World) -> None:
     assert BOB_MARKET in world.bob("GET", "/api/positions").text
     assert BOB_MARKET in world.bob("GET", "/api/audit/trades").text
     assert "ks-bob" in world.bob("GET", "/api/risk/events").text
+    assert BOB_MARKET in world.bob("GET", "/api/performance", query={"mode": "paper"}).text
     settings = world.bob("GET", "/api/settings", query={"bot_id": BOB_BOT})
     assert "7" in json.dumps(settings.body["settings"]["sizing"]), settings.text
     assert world.bob_key_id[-4:] in world.bob("GET", "/api/credentials").text
