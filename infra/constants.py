@@ -34,6 +34,8 @@ ALERTS_TOPIC_OUTPUT: Final = "AlertsTopicArn"
 DISCORD_WEBHOOK_SECRET_OUTPUT: Final = "DiscordWebhookSecretArn"
 ALERTS_DLQ_OUTPUT: Final = "AlertsDeadLetterQueueUrl"
 WEBSOCKET_URL_OUTPUT: Final = "WebSocketUrl"
+DASHBOARD_ID: Final = "Dashboard"
+DASHBOARD_URL_OUTPUT: Final = "DashboardUrl"
 
 # Alerts: stable logical ids (a changed id would replace the resource and its subscriptions).
 ALERTS_TOPIC_LOGICAL_ID: Final = "AlertsTopic"
@@ -156,7 +158,16 @@ WEBSOCKET_ACCESS_LOG_RETENTION: Final = "THREE_MONTHS"
 CORS_ORIGINS_CONTEXT: Final = "inplay:corsAllowOrigins"
 """CDK context key (cdk.json or ``-c``): the dashboard origins allowed by CORS preflight."""
 DEFAULT_CORS_ORIGINS: Final = ("http://localhost:5173",)
-"""The Vite dev server; the deployed dashboard's origin is added once its construct exists."""
+"""The Vite dev server; the deployed dashboard's origin (its CloudFront domain) is always added."""
+
+# The dashboard (``infra/constructs/dashboard.py``): a private bucket behind CloudFront.
+DASHBOARD_ENTRY_CACHE_CONTROL: Final = "no-cache"
+"""``index.html``, ``config.json`` and the other unhashed files: browsers revalidate every load, so
+a deploy is seen at once (CloudFront's copies are invalidated by the deployment)."""
+DASHBOARD_ASSETS_DIR: Final = "assets"
+"""Vite's content-hashed bundles (``dist/assets``): cached for a year, never revalidated."""
+DASHBOARD_ASSETS_CACHE_CONTROL: Final = ("public", "max-age=31536000", "immutable")
+DASHBOARD_HSTS_SECONDS: Final = 2 * 365 * 24 * 60 * 60
 
 # Sign-in (``infra/constructs/auth.py``): a Cognito user pool whose users an administrator creates.
 AUTH_ID: Final = "Auth"

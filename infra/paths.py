@@ -19,3 +19,8 @@ LAYER_DEPS_DIR: Final = BUILD_DIR / "layer-deps"
 LAYER_ASSEMBLY_DIR: Final = BUILD_DIR / "layer"
 """Assembled layer trees (dependencies + current ``inplay`` source), one per content digest."""
 DEFAULT_OUTDIR: Final = REPO_ROOT / "cdk.out"
+FRONTEND_DIR: Final = REPO_ROOT / "frontend"
+FRONTEND_DIST_DIR: Final = FRONTEND_DIR / "dist"
+"""The dashboard's production build (``npm run build``, via ``make dev``): deployed to S3/CloudFront by
+the ``Dashboard`` construct, served by the local cloud."""
+FRONTEND_BUILD_HINT: Final = "run `make dev` to build the dashboard (frontend/dist)"

@@ -6,9 +6,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from aws_cdk import CfnOutput, Stack, Tags
+from aws_cdk import Aws, CfnOutput, Stack, Tags
 from constructs import Construct
 
+from infra import paths
 from infra.constants import (
     ALARMS_ID,
     ALERTS_DLQ_OUTPUT,
@@ -17,6 +18,8 @@ from infra.constants import (
     API_ID,
     API_URL_OUTPUT,
     AUTH_ID,
+    DASHBOARD_ID,
+    DASHBOARD_URL_OUTPUT,
     DEFAULT_CORS_ORIGINS,
     DISCORD_WEBHOOK_SECRET_OUTPUT,
     FUNCTIONS_ID,
@@ -36,19 +39,26 @@ from infra.constructs.alarms import Alarms
 from infra.constructs.alerts import Alerts, alert_channels
 from infra.constructs.api import Api
 from infra.constructs.auth import Auth
+from infra.constructs.dashboard import Dashboard, LateString
 from infra.constructs.functions import Functions
 from infra.constructs.order_workflow import OrderWorkflow
 from infra.constructs.schedules import Schedules
 from infra.constructs.streams import StreamTriggers
 from infra.constructs.tables import Tables
 from infra.constructs.websocket import WebSocket
-from inplay.config import API, DISCORD_NOTIFIER, ORDER_WORKER, WEBSOCKET
+from infra.dashboard_config import dashboard_config
+from infra.wiring import settings_aliases
+from inplay.config import API, DASHBOARD_ENVS, DISCORD_NOTIFIER, ORDER_WORKER, WEBSOCKET
 
 __all__ = ["InplayStack"]
 
 
 class InplayStack(Stack):
-    """Environment-agnostic (no account/region lookups), so it synthesizes offline."""
+    """Environment-agnostic (no account/region lookups), so it synthesizes offline.
+
+    ``cors_origins``: origins besides the dashboard's own (its CloudFront domain, always allowed)
+    whose pages may call the API. ``dashboard_dir``: the built dashboard (default ``frontend/dist``).
+    """
 
     def __init__(
         self,
@@ -57,6 +67,7 @@ class InplayStack(Stack):
         *,
         layer_asset: Path,
         cors_origins: Sequence[str] = DEFAULT_CORS_ORIGINS,
+        dashboard_dir: Path | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(
@@ -77,11 +88,14 @@ class InplayStack(Stack):
         )
         self.alerts.connect_notifier(self.functions.function(DISCORD_NOTIFIER))
         self.schedules = Schedules(self, SCHEDULES_ID, functions=self.functions.by_name)
+        # The dashboard's config names the API, the API's CORS names the dashboard: its origin is
+        # filled in once the distribution exists.
+        dashboard_origin = LateString("the dashboard's origin (the Dashboard construct)")
         self.api = Api(
             self,
             API_ID,
             handler=self.functions.function(API),
-            cors_origins=cors_origins,
+            cors_origins=[*cors_origins, dashboard_origin.token],
             authorizer=self.auth.authorizer,
         )
         account = self.api.rest_api.node.try_find_child("Account")  # API Gateway's CloudWatch role
@@ -93,6 +107,14 @@ class InplayStack(Stack):
             functions=self.functions.by_name,
             after=[account] if account is not None else [],
         )
+        self.dashboard = self._dashboard(dashboard_dir or paths.FRONTEND_DIST_DIR)
+        dashboard_origin.set(self.dashboard.origin)
+        self.api.allow_origin_on_gateway_errors(self.dashboard.origin)
+        browser_origins = ",".join([self.dashboard.origin, *cors_origins])
+        for spec in self.functions.specs:
+            for env in sorted(DASHBOARD_ENVS):
+                if env.value in settings_aliases(spec):
+                    self.functions.function(spec).add_environment(env.value, browser_origins)
         self.order_workflow = OrderWorkflow(
             self, ORDER_WORKFLOW_ID, worker=self.functions.function(ORDER_WORKER)
         )
@@ -124,6 +146,12 @@ class InplayStack(Stack):
             WEBSOCKET_URL_OUTPUT,
             value=self.websocket.url,
             description="Live updates (positions, bot status, kill switch): connect with ?token=<ID token>",
+        )
+        CfnOutput(
+            self,
+            DASHBOARD_URL_OUTPUT,
+            value=self.dashboard.origin,
+            description="The dashboard (CloudFront): sign in with a user of the user pool",
         )
         CfnOutput(
             self,
@@ -175,4 +203,29 @@ class InplayStack(Stack):
             "OrderBatchStateMachineArn",
             value=self.order_workflow.batch_state_machine.state_machine_arn,
             description="Batch order workflow: one execution per batch of intents, named by the batch id",
+        )
+
+    def _dashboard(self, dist_dir: Path) -> Dashboard:
+        """The dashboard site; its ``config.json`` points at this stack's API, WebSocket and pool."""
+        suffix = f"execute-api.{Aws.REGION}.{Aws.URL_SUFFIX}"
+        websocket_origin = f"wss://{self.websocket.api.api_id}.{suffix}"
+        config = dashboard_config(
+            api_base=self.api.base_url,
+            live_transport="websocket",
+            live_url=self.websocket.url,
+            region=Aws.REGION,
+            user_pool_id=self.auth.user_pool.user_pool_id,
+            client_id=self.auth.client.user_pool_client_id,
+            environment="aws",
+        )
+        return Dashboard(
+            self,
+            DASHBOARD_ID,
+            dist_dir=dist_dir,
+            config=config,
+            connect_sources=[
+                self.api.origin,
+                websocket_origin,
+                f"https://cognito-idp.{Aws.REGION}.{Aws.URL_SUFFIX}",
+            ],
         )

@@ -11,14 +11,32 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Final
 
+from infra import paths
 from infra.constants import TEMPLATE_NAME
 from infra.layer import LayerBuildError
-from infra.paths import CDK_JSON, FUNCTIONS_DIR, INFRA_DIR, LAYER_DEPS_DIR, LAYER_PACKAGE_DIR, REPO_ROOT
+from infra.paths import (
+    CDK_JSON,
+    FRONTEND_BUILD_HINT,
+    FRONTEND_DIST_DIR,
+    FUNCTIONS_DIR,
+    INFRA_DIR,
+    LAYER_DEPS_DIR,
+    LAYER_PACKAGE_DIR,
+    REPO_ROOT,
+)
 
 __all__ = ["SynthError", "is_stale", "load_template", "synthesize", "template_path"]
 
-SOURCES: Final = (INFRA_DIR, LAYER_PACKAGE_DIR, FUNCTIONS_DIR, CDK_JSON, LAYER_DEPS_DIR / ".uv-lock.sha256")
-"""What the template is built from; a newer file here makes the template stale."""
+SOURCES: Final = (
+    INFRA_DIR,
+    LAYER_PACKAGE_DIR,
+    FUNCTIONS_DIR,
+    CDK_JSON,
+    LAYER_DEPS_DIR / ".uv-lock.sha256",
+    FRONTEND_DIST_DIR,
+)
+"""What the template is built from; a newer file here makes the template stale (a new dashboard
+build changes its deployment's asset hash)."""
 VALIDATION_REPORT: Final = "validation-report.json"
 
 
@@ -39,9 +57,13 @@ def synthesize(outdir: Path = Path("cdk.out")) -> Path:
     """Synthesize the app into ``outdir`` (relative = from the repo root); return the template path.
 
     Offline and deterministic. cdk-nag runs as part of it: an unacknowledged finding raises
-    :class:`SynthError` naming the findings (details in ``<outdir>/validation-report.json``).
+    :class:`SynthError` naming the findings (details in ``<outdir>/validation-report.json``). The
+    dashboard must be built first (``frontend/dist/index.html``), else :class:`SynthError` says so.
     """
     target = _resolve(outdir)
+    index = paths.FRONTEND_DIST_DIR / "index.html"
+    if not index.is_file():
+        raise SynthError(f"the dashboard is not built: {index} is missing; {FRONTEND_BUILD_HINT}")
     from jsii.errors import JSIIError
 
     from infra.app import build_app

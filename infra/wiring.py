@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from typing import Final
 
 from inplay.config import (
+    DASHBOARD_ENVS,
     FUNCTION_ENVS,
     SECRET_ENVS,
     STATE_MACHINE_ENVS,
@@ -95,10 +96,12 @@ STREAM_READ_ACTIONS: Final = (
 FUNCTION_INVOKE_ACTIONS: Final = ("lambda:InvokeFunction",)
 EXECUTION_START_ACTIONS: Final = ("states:StartExecution",)
 EXECUTION_DESCRIBE_ACTIONS: Final = ("states:DescribeExecution",)
-LATE_BOUND_ENVS: Final = frozenset(STATE_MACHINE_ENVS | frozenset(FUNCTION_ENVS) | WEBSOCKET_ENVS)
+LATE_BOUND_ENVS: Final = frozenset(
+    STATE_MACHINE_ENVS | frozenset(FUNCTION_ENVS) | WEBSOCKET_ENVS | DASHBOARD_ENVS
+)
 """Variables whose value exists only once the whole stack is built (a state machine invokes the
-functions; a function may name a function built after it; the WebSocket API integrates a function):
-set by the construct that wires them."""
+functions; a function may name a function built after it; the WebSocket API integrates a function;
+the dashboard's config names the API): set by the construct that wires them."""
 AUTH_ENVS: Final = frozenset({Env.COGNITO_USER_POOL_ID, Env.COGNITO_CLIENT_ID})
 """The user pool and app client a function verifies tokens of (``AuthSettings``): their values
 come from the ``Auth`` construct through ``references``."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import cast
 
-from aws_cdk import Duration
+from aws_cdk import Aws, Duration
 from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
@@ -29,8 +29,10 @@ CORS_HEADERS = ("Authorization", "Content-Type", "X-Amz-Date", "X-Amz-Security-T
 
 class Api(Construct):
     """A regional REST API, stage ``prod``: JSON access logs, error-level execution logs, X-Ray,
-    stage-wide throttling, CORS preflight for the dashboard origins. All routing and request
-    validation happen in the ``api`` function (Powertools resolver + pydantic).
+    stage-wide throttling, CORS preflight for the dashboard origins (``cors_origins``; tokens, even
+    ``Lazy`` ones, are fine) and, with :meth:`allow_origin_on_gateway_errors`, on API Gateway's own
+    error answers. All routing and request validation happen in the ``api`` function (Powertools
+    resolver + pydantic), which also answers CORS on its own answers.
 
     Every method requires a Cognito ID token (``authorizer``) except ``public_routes`` (liveness
     and sign-in) and the CORS preflight. API Gateway routes by resource and does not fall back to a
@@ -132,6 +134,31 @@ class Api(Construct):
                 resources[current] = resource.add_resource(part)
             resource = resources[current]
         return resource
+
+    def allow_origin_on_gateway_errors(self, origin: str) -> None:
+        """API Gateway's own 4XX/5XX answers (the authorizer's 401/403, throttling, a failed
+        integration) carry ``Access-Control-Allow-Origin: <origin>``, so the dashboard can read
+        them as it reads the function's own errors. One static origin: gateway responses cannot
+        echo the request's."""
+        for construct_id, response_type in (
+            ("Default4xx", apigw.ResponseType.DEFAULT_4_XX),
+            ("Default5xx", apigw.ResponseType.DEFAULT_5_XX),
+        ):
+            self.rest_api.add_gateway_response(
+                construct_id,
+                type=response_type,
+                response_headers={"Access-Control-Allow-Origin": f"'{origin}'", "Vary": "'Origin'"},
+            )
+
+    @property
+    def origin(self) -> str:
+        """``https://{id}.execute-api.{region}.amazonaws.com``: where the dashboard sends requests."""
+        return f"https://{self.rest_api.rest_api_id}.execute-api.{Aws.REGION}.{Aws.URL_SUFFIX}"
+
+    @property
+    def base_url(self) -> str:
+        """The stage's base URL, no trailing slash (the dashboard's ``apiBase``; routes under ``/api``)."""
+        return f"{self.origin}/{API_STAGE}"
 
     @property
     def url(self) -> str:

@@ -6,8 +6,12 @@ DynamoDB stream delivery (:mod:`local.cloud.streams`), the Lambda patch (handler
 the provisioner (resources from the template), with ``state_dir`` the DynamoDB state of the last
 run (:mod:`local.cloud.persistence`), the functions' environment variables, the HTTP adapter (the
 REST API, the WebSocket API as Server-Sent Events with its management API, see
-:mod:`local.cloud.live`, and ``frontend/dist``) and the scheduler (the template's schedules).
-:meth:`LocalCloud.stop` undoes all of it.
+:mod:`local.cloud.live`, and the dashboard: ``frontend/dist`` plus a generated ``/config.json``)
+and the scheduler (the template's schedules). :meth:`LocalCloud.stop` undoes all of it.
+
+The dashboard is served by the HTTP adapter in CloudFront's place: same origin as the API
+(``apiBase`` ``""``, live updates over SSE), and the dashboard-origin variable the api function
+reads (``INPLAY_DASHBOARD_ORIGINS``) names the adapter's own origin instead of the distribution.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from botocore.config import Config
 
+from infra.dashboard_config import dashboard_config
 from inplay.config import Env
 from local.cloud import lambda_patch, streams
 from local.cloud.errors import LocalCloudError
@@ -26,7 +31,7 @@ from local.cloud.http_adapter import LIVE_PATH, HttpAdapter, lambda_invoker
 from local.cloud.live import MANAGEMENT_PATH, LiveHub
 from local.cloud.moto_runtime import REGION, MotoRuntime
 from local.cloud.persistence import DynamoPersistence, RestoreSummary
-from local.cloud.provisioner import ProvisionedStack, load_template, provision
+from local.cloud.provisioner import ProvisionedStack, load_template, local_dashboard_origins, provision
 from local.cloud.scheduler import Scheduler, boto3_target_invoker
 
 if TYPE_CHECKING:
@@ -196,8 +201,18 @@ class LocalCloud:
                 frontend_dir=self._frontend_dir,
                 api_prefix=self._api_prefix,
                 live=live,
+                runtime_config=self._dashboard_config(),
             )
             self._http.start()
+            origins = self._provisioned.environment.get(Env.DASHBOARD_ORIGINS.value)
+            if origins is not None and Env.DASHBOARD_ORIGINS.value not in self._env_overrides:
+                # The dashboard is this server, not the distribution (set before anything runs).
+                self._restore_env = _chain(
+                    lambda_patch.apply_environment(
+                        {Env.DASHBOARD_ORIGINS.value: local_dashboard_origins(origins, self._http.url)}
+                    ),
+                    self._restore_env,
+                )
             if live is not None and Env.WS_ENDPOINT.value not in self._env_overrides:
                 # The broadcaster posts to this server's management API (before anything runs).
                 self._restore_env = _chain(
@@ -226,6 +241,22 @@ class LocalCloud:
             len(self._provisioned.schedules),
         )
         return self
+
+    def _dashboard_config(self) -> dict[str, Any] | None:
+        """The dashboard's ``config.json`` for this cloud (same origin, SSE), or ``None`` when the
+        stack has no single user pool and app client to sign in with."""
+        stack = self.provisioned
+        if len(stack.user_pools) != 1 or len(stack.user_pool_clients) != 1:
+            return None
+        return dashboard_config(
+            api_base="",
+            live_transport="sse",
+            live_url="/" + f"{self._api_prefix.strip('/')}{LIVE_PATH}".lstrip("/"),
+            region=REGION,
+            user_pool_id=self.user_pool_id,
+            client_id=self.user_pool_client_id,
+            environment="local",
+        )
 
     def drain_streams(self, timeout: float = 10.0) -> bool:
         """Wait until every queued DynamoDB stream record was delivered; False on timeout."""

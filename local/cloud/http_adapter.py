@@ -6,8 +6,9 @@ what API Gateway does for a Lambda proxy integration: match the template's route
 real handler) and write the function's ``statusCode``/``headers``/``multiValueHeaders``/``body``
 back. A function error or a malformed response is a 502 ``{"message": "Internal server error"}``;
 a path under the API prefix that no route matches is API Gateway's 403 "Missing Authentication
-Token". Every other GET is served from ``frontend/dist`` (``index.html`` for ``/`` and as the SPA
-fallback for extension-less paths), never from outside it.
+Token". ``GET /config.json`` is the dashboard's runtime configuration when one is given (it wins
+over a file of that name in the build). Every other GET is served from ``frontend/dist``
+(``index.html`` for ``/`` and as the SPA fallback for extension-less paths), never from outside it.
 
 With a :class:`~local.cloud.live.LiveHub` (the template has a WebSocket API), ``GET <api prefix>
 /positions/live`` is that API served as Server-Sent Events and ``/_aws/ws/@connections/{id}`` its
@@ -41,11 +42,21 @@ if TYPE_CHECKING:
     from local.cloud.live import LiveHub
     from local.cloud.provisioner import ApiRoute
 
-__all__ = ["HttpAdapter", "InvokeResult", "Invoker", "RouteMatch", "RouteTable", "lambda_invoker"]
+__all__ = [
+    "CONFIG_PATH",
+    "HttpAdapter",
+    "InvokeResult",
+    "Invoker",
+    "RouteMatch",
+    "RouteTable",
+    "lambda_invoker",
+]
 
 logger = logging.getLogger(__name__)
 
 MAX_BODY_BYTES: Final = 1024 * 1024
+CONFIG_PATH: Final = "/config.json"
+"""The dashboard's runtime configuration (``infra.dashboard_config``)."""
 LIVE_PATH: Final = "/positions/live"
 """Under the API prefix: the WebSocket API as Server-Sent Events (with a live hub)."""
 _TOKEN_VALUE: Final = re.compile(r"((?:^|[?&\s])token=)[^&\s]*", re.IGNORECASE)
@@ -193,8 +204,14 @@ class HttpAdapter:
         api_prefix: str = "/api",
         max_body_bytes: int = MAX_BODY_BYTES,
         live: LiveHub | None = None,
+        runtime_config: Mapping[str, Any] | None = None,
     ) -> None:
+        """``runtime_config``: the document ``GET /config.json`` answers (``None``: the file in
+        ``frontend_dir``, if any)."""
         self._routes = RouteTable(routes)
+        self._runtime_config = (
+            json.dumps(runtime_config, separators=(",", ":")).encode() if runtime_config is not None else None
+        )
         self._invoker = invoker
         self._host = host
         self._requested_port = port
@@ -413,6 +430,9 @@ class HttpAdapter:
         if method not in ("GET", "HEAD"):
             self.send_json(request, HTTPStatus.METHOD_NOT_ALLOWED, {"message": "Method Not Allowed"})
             return
+        if path == CONFIG_PATH and self._runtime_config is not None:
+            self._send_static(request, method, self._runtime_config, "application/json; charset=utf-8", True)
+            return
         if self._frontend is None or not self._frontend.is_dir():
             message = "Not Found" if path != "/" else "Not Found: the dashboard is not built (frontend/dist)"
             self.send_json(request, HTTPStatus.NOT_FOUND, {"message": message})
@@ -426,11 +446,16 @@ class HttpAdapter:
         content_type = content_type or "application/octet-stream"
         if content_type.startswith("text/") or content_type in ("application/json", "image/svg+xml"):
             content_type += "; charset=utf-8"
+        no_cache = target.name == "index.html" or target == self._frontend / CONFIG_PATH.lstrip("/")
+        self._send_static(request, method, data, content_type, no_cache)
+
+    @staticmethod
+    def _send_static(request: _Handler, method: str, data: bytes, content_type: str, no_cache: bool) -> None:
         request.send_response(HTTPStatus.OK)
         request.send_header("Content-Type", content_type)
         request.send_header("Content-Length", str(len(data)))
         request.send_header("X-Content-Type-Options", "nosniff")
-        if target.name == "index.html":
+        if no_cache:
             request.send_header("Cache-Control", "no-cache")
         request.end_headers()
         if method == "GET":

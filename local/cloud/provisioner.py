@@ -8,7 +8,10 @@ derived from logical ids (the CDK hash suffix removed: ``GamesTable6C3A5F7E`` �
 unless the template names the resource itself.
 
 Resources the local cloud does not create (IAM, log groups, permissions, layers, API Gateway,
-EventBridge rules, CDK metadata, anything unknown) are listed in :attr:`ProvisionedStack.skipped`.
+EventBridge rules, CloudFront, custom resources and CDK's own functions that serve them, CDK
+metadata, anything unknown) are listed in :attr:`ProvisionedStack.skipped`. A CloudFront
+distribution's ``DomainName`` resolves to a placeholder under :data:`LOCAL_DISTRIBUTION_SUFFIX`
+(the local cloud serves the dashboard itself, see :func:`local_dashboard_origins`).
 EventBridge rules are never registered in moto: a schedule rule with a Lambda target on the
 default bus makes every ``put_events`` call fail there. State machines are created with
 ``stepfunctions.create_state_machine`` (not CloudFormation) so moto's executing backend runs them.
@@ -48,6 +51,7 @@ if TYPE_CHECKING:
     from mypy_boto3_stepfunctions import SFNClient
 
 __all__ = [
+    "LOCAL_DISTRIBUTION_SUFFIX",
     "ApiRoute",
     "ProvisionedFunction",
     "ProvisionedStack",
@@ -56,11 +60,15 @@ __all__ = [
     "ScheduledRule",
     "SkippedResource",
     "load_template",
+    "local_dashboard_origins",
     "local_name",
     "provision",
 ]
 
 LOCAL_ROLE_NAME: Final = "inplay-local-execution-role"
+LOCAL_DISTRIBUTION_SUFFIX: Final = ".cloudfront.invalid"
+"""``Fn::GetAtt <Distribution>.DomainName`` locally: ``<local name, lowercase>`` + this (a reserved
+TLD: it never resolves)."""
 DEFAULT_STAGE: Final = "prod"
 _CDK_HASH: Final = re.compile(r"^(?P<base>[A-Za-z0-9]+?)[0-9A-F]{8}$")
 _FUNCTION_ARN_IN_URI: Final = re.compile(r"functions/(arn:[^/]+)/invocations")
@@ -152,6 +160,12 @@ _SKIP_REASONS: Final = {
     "AWS::SNS::TopicPolicy": "resource policies are not enforced locally",
     "AWS::SQS::QueuePolicy": "resource policies are not enforced locally",
     "AWS::CloudWatch::Alarm": "no CloudWatch metrics or alarms locally",
+    "AWS::S3::BucketPolicy": "bucket policies are not enforced locally",
+    "Custom::CDKBucketDeployment": (
+        "nothing is copied into the bucket: the local HTTP adapter serves frontend/dist and a generated "
+        "config.json itself"
+    ),
+    "Custom::S3AutoDeleteObjects": "local buckets live in moto and go with it: nothing to empty",
     "AWS::Lambda::EventInvokeConfig": (
         "moto ignores async retries and destinations: a failed asynchronous invocation is logged by "
         "the Lambda patch, not retried nor sent to its on-failure destination"
@@ -160,6 +174,7 @@ _SKIP_REASONS: Final = {
 _SKIPPED_PREFIXES: Final = {
     "AWS::ApiGateway::": "served by the local HTTP adapter",
     "AWS::ApiGatewayV2::": "WebSocket APIs are served by the local HTTP adapter; HTTP APIs are not",
+    "AWS::CloudFront::": "the local HTTP adapter serves the dashboard (frontend/dist) in CloudFront's place",
     "Custom::": "custom resources do not run locally",
     "AWS::CloudFormation::CustomResource": "custom resources do not run locally",
 }
@@ -295,6 +310,18 @@ def local_name(logical_id: str) -> str:
     """``GamesTable6C3A5F7E`` → ``GamesTable``: the logical id without CDK's 8-hex-digit hash."""
     match = _CDK_HASH.match(logical_id)
     return match.group("base") if match else logical_id
+
+
+def local_dashboard_origins(value: str, local_origin: str) -> str:
+    """``value`` (comma-separated origins) with every placeholder distribution origin replaced by
+    ``local_origin`` (the local HTTP adapter's ``http://host:port``); others are kept."""
+    origins: list[str] = []
+    for origin in (part.strip() for part in value.split(",")):
+        if origin.rstrip("/").endswith(LOCAL_DISTRIBUTION_SUFFIX):
+            origin = local_origin
+        if origin and origin not in origins:
+            origins.append(origin)
+    return ",".join(origins)
 
 
 def load_template(path: Path) -> dict[str, Any]:
@@ -599,6 +626,7 @@ class _Provisioner:
             ("AWS::Events::Rule", "Arn"): self._arn("events", f"rule/{name}"),
             ("AWS::Logs::LogGroup", "Arn"): self._arn("logs", f"log-group:{name}:*"),
             ("AWS::ApiGateway::RestApi", "RootResourceId"): f"{name}-root",
+            ("AWS::CloudFront::Distribution", "DomainName"): f"{name.lower()}{LOCAL_DISTRIBUTION_SUFFIX}",
         }
         value = attributes.get((resource_type, attribute))
         if value is None:
@@ -671,7 +699,18 @@ class _Provisioner:
         for logical_id, _ in self._of_type("AWS::Cognito::UserPoolClient"):
             with self._creating(logical_id):
                 self._create_user_pool_client(logical_id)
+        providers = self._custom_resource_providers()
         for logical_id, _ in self._of_type("AWS::Lambda::Function"):
+            if logical_id in providers:
+                self.skipped.append(
+                    SkippedResource(
+                        logical_id,
+                        "AWS::Lambda::Function",
+                        f"serves {', '.join(sorted(providers[logical_id]))} custom resources (CDK's own "
+                        "function), which do not run locally",
+                    )
+                )
+                continue
             with self._creating(logical_id):
                 self._create_function(logical_id)
         environment = merge_function_environments(
@@ -705,6 +744,27 @@ class _Provisioner:
             user_pools=dict(self.user_pools),
             user_pool_clients=dict(self.user_pool_clients),
         )
+
+    def _custom_resource_providers(self) -> dict[str, set[str]]:
+        """Functions that are the ``ServiceToken`` of a custom resource (by logical id → the custom
+        resource types they serve): CDK's deployment and auto-delete handlers, never the app's."""
+        providers: dict[str, set[str]] = {}
+        for resource in self.resources.values():
+            resource_type = str(resource.get("Type", ""))
+            if (
+                not resource_type.startswith("Custom::")
+                and resource_type != "AWS::CloudFormation::CustomResource"
+            ):
+                continue
+            token = (resource.get("Properties") or {}).get("ServiceToken")
+            target = token.get("Fn::GetAtt") if isinstance(token, dict) else None
+            function = target[0] if isinstance(target, list) and target else None
+            if (
+                isinstance(function, str)
+                and self.resources.get(function, {}).get("Type") == "AWS::Lambda::Function"
+            ):
+                providers.setdefault(function, set()).add(resource_type)
+        return providers
 
     def _check_types(self) -> None:
         created = TABLE_TYPES | {

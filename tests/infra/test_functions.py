@@ -6,9 +6,15 @@ from typing import Any
 
 import pytest
 
-from infra.constants import EXTRA_ENVIRONMENT, FUNCTION_METADATA_KEY, function_logical_id
+from infra.constants import (
+    DEFAULT_CORS_ORIGINS,
+    EXTRA_ENVIRONMENT,
+    FUNCTION_METADATA_KEY,
+    function_logical_id,
+)
 from infra.wiring import settings_aliases
 from inplay.config import (
+    DASHBOARD_ENVS,
     FUNCTION_ENVS,
     FUNCTIONS,
     SECRET_ENVS,
@@ -33,9 +39,17 @@ def _function(resources: dict[str, Any], spec: FunctionSpec) -> dict[str, Any]:
 
 
 def test_one_function_per_spec(resources: dict[str, Any]) -> None:
-    functions = of_type(resources, "AWS::Lambda::Function")
+    every = of_type(resources, "AWS::Lambda::Function")
+    functions = {name: f for name, f in every.items() if FUNCTION_METADATA_KEY in f.get("Metadata", {})}
     assert set(functions) == {function_logical_id(spec.name) for spec in FUNCTIONS}
     assert {f["Metadata"][FUNCTION_METADATA_KEY] for f in functions.values()} == {s.name for s in FUNCTIONS}
+    # The others are CDK's own custom-resource handlers (the dashboard's deployment, bucket emptying).
+    providers = {
+        ref_target(r["Properties"]["ServiceToken"])
+        for r in resources.values()
+        if r["Type"].startswith("Custom::")
+    }
+    assert set(every) - set(functions) <= providers
 
 
 @pytest.mark.parametrize("spec", FUNCTIONS, ids=lambda s: s.name)
@@ -80,6 +94,7 @@ def test_environment_is_exactly_the_settings_model(resources: dict[str, Any], sp
         | {Env.COGNITO_USER_POOL_ID.value: "AWS::Cognito::UserPool"}
         | {Env.COGNITO_CLIENT_ID.value: "AWS::Cognito::UserPoolClient"}
         | {e.value: "AWS::ApiGatewayV2::Api" for e in WEBSOCKET_ENVS}
+        | {e.value: "AWS::CloudFront::Distribution" for e in DASHBOARD_ENVS}
     )
     for name, value in env.items():
         if name in tables:
@@ -90,6 +105,12 @@ def test_environment_is_exactly_the_settings_model(resources: dict[str, Any], sp
             parts = value["Fn::Join"][1]
             assert parts[0] == "https://" and parts[-1] == "/prod", name
             assert resources[ref_target(parts[1])]["Type"] == arn_types[name], name
+        elif name in {e.value for e in DASHBOARD_ENVS}:  # the distribution's origin, then the others
+            parts = value["Fn::Join"][1]
+            distribution = ref_target(parts[1])
+            assert distribution is not None and parts[1] == {"Fn::GetAtt": [distribution, "DomainName"]}
+            assert resources[distribution]["Type"] == arn_types[name], name
+            assert parts[0] == "https://" and parts[2] == "," + ",".join(DEFAULT_CORS_ORIGINS), name
         elif name in arn_types:  # a Ref to a secret, topic or state machine is its ARN
             assert resources[ref_target(value)]["Type"] == arn_types[name], name
         else:
@@ -97,6 +118,7 @@ def test_environment_is_exactly_the_settings_model(resources: dict[str, Any], sp
     # The literal values parse back into the model's defaults (references stand in as strings).
     stand_ins = {Env.COGNITO_USER_POOL_ID.value: "us-east-1_Ref", Env.COGNITO_CLIENT_ID.value: "RefClientId"}
     stand_ins |= {e.value: "https://ref.execute-api.us-east-1.amazonaws.com/prod" for e in WEBSOCKET_ENVS}
+    stand_ins |= {e.value: "https://d1234.cloudfront.net" for e in DASHBOARD_ENVS}
     environ = {
         name: value if isinstance(value, str) else stand_ins.get(name, f"ref-{name}")
         for name, value in env.items()

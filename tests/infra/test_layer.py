@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from infra import layer
+from infra.constants import FUNCTION_METADATA_KEY
 from infra.layer import (
     LayerBuildError,
     assemble_layer,
@@ -16,7 +17,7 @@ from infra.layer import (
     lock_digest,
     runtime_requirements,
 )
-from tests.infra.helpers import of_type
+from tests.infra.helpers import of_type, ref_target
 
 EXPORTED = """\
 annotated-types==0.8.0
@@ -36,7 +37,15 @@ urllib3==2.8.0
 def test_layer_asset_has_inplay_and_deps_but_not_the_sdk(
     resources: dict[str, Any], cloud_assembly: Path
 ) -> None:
-    [layer_version] = of_type(resources, "AWS::Lambda::LayerVersion").values()
+    [layer_id] = {
+        ref_target(layer)
+        for function in of_type(resources, "AWS::Lambda::Function").values()
+        if FUNCTION_METADATA_KEY in function.get("Metadata", {})
+        for layer in function["Properties"]["Layers"]
+    }  # one layer for every function of a spec (CDK's own deployment function has the AWS CLI's)
+    assert layer_id is not None
+    layer_version = resources[layer_id]
+    assert layer_version["Type"] == "AWS::Lambda::LayerVersion"
     asset = cloud_assembly / layer_version["Metadata"]["aws:asset:path"]
     site = asset / "python"
     assert (site / "inplay" / "config.py").is_file()
