@@ -1,6 +1,7 @@
 # The one interface to the project. `make demo` runs it on this machine; `make test` proves it.
-# Needs: Python 3.13 (on PATH as python3.13, or from pyenv), Node 20 + npm. Everything else is
-# installed into the project (.venv, node_modules, build/) by `make dev`.
+# Needs: Python 3.13 (on PATH as python3.13, or from pyenv), Node 20.19+ and npm, and for the browser
+# tests Debian's Chromium (/usr/bin/chromium, or $INPLAY_CHROMIUM). Everything else is installed
+# into the project (.venv, node_modules, frontend/node_modules, build/) by `make dev`.
 
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -22,11 +23,15 @@ export UV_PYTHON_DOWNLOADS := never
 
 LINT_PATHS := layers functions infra local tests benchmarks
 TYPED_PATHS := layers functions infra local
+# The dashboard is rebuilt when anything its build reads changes (sources, tests: `tsc -b` checks them).
+FRONTEND_SOURCES := $(shell find frontend/src frontend/public -type f 2>/dev/null) \
+	$(wildcard frontend/index.html frontend/vite.config.ts frontend/tsconfig*.json)
 
-.PHONY: help dev lint format test unit integration infra-tests e2e demo synth deploy destroy bench layer openapi clean
+.PHONY: help dev lint format test unit integration infra-tests e2e browser frontend frontend-test demo synth deploy \
+	destroy bench layer openapi clean FORCE
 
 help: ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
 
 $(UV):
 	@test -n "$(PYTHON)" || { echo "error: Python 3.13 not found (set PYTHON=/path/to/python3.13)" >&2; exit 1; }
@@ -45,7 +50,24 @@ $(STAMPS)/layer: $(STAMPS)/venv uv.lock
 	UV=$(UV) $(BIN)/python -m infra.layer
 	@touch $@
 
-dev: $(STAMPS)/venv $(STAMPS)/npm $(STAMPS)/layer ## install everything: .venv, the CDK CLI, the Lambda layer deps
+$(STAMPS)/frontend-npm: frontend/package.json frontend/package-lock.json
+	npm ci --prefix frontend --no-audit --no-fund --loglevel=error
+	@mkdir -p $(STAMPS) && touch $@
+
+# Built again when a source changed, or when frontend/dist/index.html is gone.
+$(STAMPS)/frontend-dist: $(STAMPS)/frontend-npm $(FRONTEND_SOURCES) $(if $(wildcard frontend/dist/index.html),,FORCE)
+	npm run --prefix frontend --silent build
+	@touch $@
+
+FORCE:
+
+dev: $(STAMPS)/venv $(STAMPS)/npm $(STAMPS)/layer $(STAMPS)/frontend-dist ## install everything: .venv, the CDK CLI, the Lambda layer deps, the dashboard (frontend/dist)
+
+frontend: $(STAMPS)/frontend-dist ## build the dashboard into frontend/dist (when its sources changed)
+
+frontend-test: $(STAMPS)/frontend-npm ## the dashboard's type check and component tests (tsc, vitest)
+	npm run --prefix frontend --silent typecheck
+	npm run --prefix frontend --silent test
 
 lint: dev ## ruff (lint + format check) and mypy strict
 	$(BIN)/ruff check $(LINT_PATHS)
@@ -56,7 +78,7 @@ format: dev ## apply ruff fixes and formatting
 	$(BIN)/ruff check --fix $(LINT_PATHS)
 	$(BIN)/ruff format $(LINT_PATHS)
 
-test: lint ## lint, then every test suite (unit, integration, infra, e2e, chaos, conformance)
+test: lint frontend-test ## lint, the dashboard's tsc + vitest, then every pytest suite (unit … e2e, browser)
 	$(BIN)/pytest -q
 
 unit: dev ## the pure unit tests only
@@ -68,10 +90,13 @@ integration: dev ## handler → logic → adapter under moto
 infra-tests: dev ## synthesize the stack; template assertions, cdk-nag, cfn-lint
 	$(BIN)/pytest -q tests/infra
 
-e2e: dev ## the local cloud end to end
+e2e: dev ## the local cloud end to end (the browser suite included)
 	$(BIN)/pytest -q tests/e2e
 
-demo: dev ## run inplay on this machine: local cloud + ESPN replay, API on http://127.0.0.1:8000
+browser: dev ## the dashboard in Debian's Chromium against `inplay demo` (screenshots: build/screenshots)
+	$(BIN)/pytest -q tests/e2e/browser
+
+demo: dev ## run inplay on this machine: local cloud + ESPN replay, dashboard + API on http://127.0.0.1:8000
 	$(BIN)/inplay demo
 
 synth: dev ## synthesize the CloudFormation template into cdk.out (offline; cdk-nag and cfn-lint clean)
@@ -96,4 +121,5 @@ layer: dev ## rebuild the Lambda layer's third-party dependencies
 	UV=$(UV) $(BIN)/python -m infra.layer --force
 
 clean: ## remove everything make dev and the builds created
-	rm -rf $(VENV) $(STAMPS) node_modules build cdk.out .mypy_cache .ruff_cache .pytest_cache .hypothesis
+	rm -rf $(VENV) $(STAMPS) node_modules build cdk.out .mypy_cache .ruff_cache .pytest_cache .hypothesis \
+		frontend/node_modules frontend/dist
