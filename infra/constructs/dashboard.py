@@ -305,8 +305,9 @@ class Dashboard(Construct):
                 ),
                 (
                     "Resource::*",
-                    "CDK's deployment construct grants cloudfront:CreateInvalidation and GetInvalidation "
-                    "on * (not configurable); it invalidates only the dashboard's distribution, after uploading.",
+                    "CDK's deployment construct grants cloudfront:CreateInvalidation and "
+                    "GetInvalidation on * (not configurable); it invalidates only the dashboard's "
+                    "distribution, after uploading.",
                 ),
             ):
                 acknowledge(helper, f"AwsSolutions-IAM5[{finding}]", reason)

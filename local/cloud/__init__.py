@@ -115,6 +115,11 @@ class LocalCloud:
         return self._http.url
 
     @property
+    def dashboard_built(self) -> bool:
+        """Whether the HTTP adapter has a built dashboard to serve (``frontend/dist/index.html``)."""
+        return self._frontend_dir is not None and (self._frontend_dir / "index.html").is_file()
+
+    @property
     def api_url(self) -> str:
         """Base URL of the REST API, e.g. ``http://127.0.0.1:8000/api``."""
         return self.http_url + self._api_prefix.rstrip("/")

@@ -215,7 +215,8 @@ def run(args: argparse.Namespace) -> int:
                 hint = f" (is port {args.port} in use? pass --port)" if isinstance(exc, OSError) else ""
                 raise CliError(f"the local cloud did not start: {exc}{hint}", code=1) from exc
             where = "your Discord webhook" if args.discord_webhook else "printed here as ALERT lines"
-            _banner(out, cloud, replay.base_url, where)
+            password = "<your --password>" if args.password != DEMO_PASSWORD else DEMO_PASSWORD
+            _banner(out, cloud, replay.base_url, where, sign_in=f"{DEMO_USER} / {password}")
             ticker = followed[0].markets.home_ticker if followed else "KXNBAGAME-…"
             _curl_examples(out, cloud.api_url, custom_password=args.password != DEMO_PASSWORD)
             _orders_hint(out, cloud.api_url, kalshi.base_url, ticker, len(followed))
@@ -432,7 +433,7 @@ def _say(out: IO[str], message: str) -> None:
     print(f"[{stamp}] {message}", file=out, flush=True)
 
 
-def _banner(out: IO[str], cloud: Any, espn_url: str, alerts: str) -> None:
+def _banner(out: IO[str], cloud: Any, espn_url: str, alerts: str, *, sign_in: str) -> None:
     http_url, api_url, moto_url, startup = (
         cloud.http_url,
         cloud.api_url,
@@ -450,7 +451,8 @@ def _banner(out: IO[str], cloud: Any, espn_url: str, alerts: str) -> None:
         f"inplay demo: local cloud up{started} (paper trading against the local Kalshi simulator)",
         f"  games API   {api_url}/games       (try ?league=nba&state=in)",
         f"  health      {api_url}/health",
-        f"  dashboard   {http_url}/           (served from frontend/dist once it is built)",
+        f"  dashboard   {http_url}/           "
+        + (f"(sign in as {sign_in})" if cloud.dashboard_built else "(not built: run make dev)"),
         f"  AWS (moto)  {moto_url}            (AWS_ENDPOINT_URL for boto3 / aws cli)",
         f"  ESPN replay {espn_url}",
         f"  alerts      {alerts}",

@@ -77,6 +77,14 @@ def test_demo_serves_live_games_trades_on_paper_and_exits_cleanly_on_sigterm(tmp
             line = process.stdout.readline()
             assert line, "".join(lines)
             lines.append(line)
+        # The dashboard is served at the root, and the banner says how to sign in to it.
+        root = api_url.removesuffix("/api")
+        assert f"dashboard   {root}/           (sign in as demo / {DEMO_PASSWORD})" in "".join(lines)
+        page = httpx.get(f"{root}/", timeout=10)
+        assert page.status_code == 200 and '<div id="root">' in page.text, page.text[:500]
+        config = httpx.get(f"{root}/config.json", timeout=10).json()
+        assert config["apiBase"] == ""
+        assert config["live"] == {"transport": "sse", "url": "/api/positions/live"}
         # Everything but liveness needs the demo user's token (the printed password is the default).
         assert httpx.get(f"{api_url}/games", timeout=10).status_code == 401
         signed_in = httpx.post(
