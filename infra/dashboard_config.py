@@ -15,9 +15,16 @@ Keys (the app's ``RuntimeConfig``):
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, Final, Literal, get_args
 
-__all__ = ["DASHBOARD_CONFIG_FILE", "Environment", "LiveTransport", "dashboard_config"]
+__all__ = [
+    "DASHBOARD_CONFIG_FILE",
+    "Environment",
+    "LiveTransport",
+    "content_security_policy",
+    "dashboard_config",
+]
 
 DASHBOARD_CONFIG_FILE: Final = "config.json"
 """Its name at the root of the site (``GET /config.json``)."""
@@ -47,3 +54,22 @@ def dashboard_config(
         "auth": {"region": region, "userPoolId": user_pool_id, "clientId": client_id},
         "environment": environment,
     }
+
+
+def content_security_policy(connect_sources: Sequence[str]) -> str:
+    """The dashboard's CSP: its own code only; fetch/WebSocket to itself and ``connect_sources``."""
+    connect = " ".join(["'self'", *connect_sources])
+    return "; ".join(
+        [
+            "default-src 'self'",
+            "script-src 'self'",
+            "style-src 'self'",
+            "img-src 'self' data:",
+            "font-src 'self'",
+            f"connect-src {connect}",
+            "object-src 'none'",
+            "base-uri 'self'",
+            "form-action 'self'",
+            "frame-ancestors 'none'",
+        ]
+    )

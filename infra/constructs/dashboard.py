@@ -34,37 +34,18 @@ from infra.constants import (
     DASHBOARD_ENTRY_CACHE_CONTROL,
     DASHBOARD_HSTS_SECONDS,
 )
-from infra.dashboard_config import DASHBOARD_CONFIG_FILE
+from infra.dashboard_config import DASHBOARD_CONFIG_FILE, content_security_policy
 from infra.nag import acknowledge
 from infra.paths import FRONTEND_BUILD_HINT
 from infra.wiring import InfraConfigError
 
-__all__ = ["INDEX_DOCUMENT", "Dashboard", "LateString", "content_security_policy"]
+__all__ = ["INDEX_DOCUMENT", "Dashboard", "LateString"]
 
 INDEX_DOCUMENT: Final = "index.html"
 DASHBOARD_BUCKET_LOGICAL_ID: Final = "DashboardBucket"
 BOOTSTRAP_QUALIFIER_CONTEXT: Final = "@aws-cdk/core:bootstrapQualifier"
 _SPA_FALLBACK_STATUSES: Final = (403, 404)
 """What S3 answers through OAC for a path that is no object (403 without ``s3:ListBucket``)."""
-
-
-def content_security_policy(connect_sources: Sequence[str]) -> str:
-    """The dashboard's CSP: its own code only; fetch/WebSocket to itself and ``connect_sources``."""
-    connect = " ".join(["'self'", *connect_sources])
-    return "; ".join(
-        [
-            "default-src 'self'",
-            "script-src 'self'",
-            "style-src 'self'",
-            "img-src 'self' data:",
-            "font-src 'self'",
-            f"connect-src {connect}",
-            "object-src 'none'",
-            "base-uri 'self'",
-            "form-action 'self'",
-            "frame-ancestors 'none'",
-        ]
-    )
 
 
 @jsii.implements(IStableStringProducer)

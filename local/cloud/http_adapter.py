@@ -33,6 +33,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
+from infra.dashboard_config import content_security_policy
 from local.cloud.errors import LocalCloudError
 from local.cloud.events import rest_proxy_event
 
@@ -56,6 +57,7 @@ logger = logging.getLogger(__name__)
 
 MAX_BODY_BYTES: Final = 1024 * 1024
 CONFIG_PATH: Final = "/config.json"
+_DASHBOARD_CSP: Final = content_security_policy([])
 """The dashboard's runtime configuration (``infra.dashboard_config``)."""
 LIVE_PATH: Final = "/positions/live"
 """Under the API prefix: the WebSocket API as Server-Sent Events (with a live hub)."""
@@ -455,6 +457,10 @@ class HttpAdapter:
         request.send_header("Content-Type", content_type)
         request.send_header("Content-Length", str(len(data)))
         request.send_header("X-Content-Type-Options", "nosniff")
+        # The deployed site's policy (CloudFront adds it there); the API is same-origin here.
+        request.send_header("Content-Security-Policy", _DASHBOARD_CSP)
+        request.send_header("X-Frame-Options", "DENY")
+        request.send_header("Referrer-Policy", "no-referrer")
         if no_cache:
             request.send_header("Cache-Control", "no-cache")
         request.end_headers()

@@ -14,8 +14,8 @@ from aws_cdk.assertions import Template
 
 from infra import paths
 from infra.constants import API_STAGE, DASHBOARD_URL_OUTPUT, DEFAULT_CORS_ORIGINS
-from infra.constructs.dashboard import Dashboard, LateString, content_security_policy
-from infra.dashboard_config import DASHBOARD_CONFIG_FILE, dashboard_config
+from infra.constructs.dashboard import Dashboard, LateString
+from infra.dashboard_config import DASHBOARD_CONFIG_FILE, content_security_policy, dashboard_config
 from infra.synth import SOURCES, SynthError, synthesize
 from infra.wiring import InfraConfigError
 from tests.infra.helpers import of_type, ref_target

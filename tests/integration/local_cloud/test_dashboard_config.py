@@ -6,7 +6,7 @@ import json
 import httpx
 import pytest
 
-from infra.dashboard_config import dashboard_config
+from infra.dashboard_config import content_security_policy, dashboard_config
 from local.cloud.http_adapter import CONFIG_PATH, HttpAdapter, InvokeResult
 
 pytestmark = pytest.mark.timeout(60)
@@ -90,5 +90,19 @@ def test_client_routes_answer_the_app(dist, route):
             assert answer.status_code == 200 and "<title>inplay</title>" in answer.text
             assert answer.headers["cache-control"] == "no-cache"
             assert client.get("/assets/missing.js").status_code == 404  # a file, not a route
+    finally:
+        adapter.stop()
+
+
+def test_the_dashboard_is_served_with_the_deployed_sites_security_headers(dist):
+    """The browser tests then run the app under the same CSP as CloudFront serves it with."""
+    adapter = serve(dist, CONFIG)
+    try:
+        with httpx.Client(base_url=adapter.url, timeout=10) as client:
+            for path in ("/", "/assets/index-abc123.js", "/config.json"):
+                headers = client.get(path).headers
+                assert headers["content-security-policy"] == content_security_policy([]), path
+                assert "script-src 'self';" in headers["content-security-policy"]
+                assert headers["x-frame-options"] == "DENY" and headers["referrer-policy"] == "no-referrer"
     finally:
         adapter.stop()
