@@ -78,8 +78,14 @@ format: dev ## apply ruff fixes and formatting
 	$(BIN)/ruff check --fix $(LINT_PATHS)
 	$(BIN)/ruff format $(LINT_PATHS)
 
-test: lint frontend-test ## lint, the dashboard's tsc + vitest, then every pytest suite (unit … e2e, browser)
-	$(BIN)/pytest -q
+# `make test` runs pytest on $(TEST_WORKERS) processes (pytest-xdist; a test file stays on one worker, so
+# its module fixtures are shared as written), then the browser suite on its own: Chromium and the demo
+# it drives get the machine to themselves, and Playwright's process state never meets other tests.
+TEST_WORKERS ?= 2
+
+test: lint frontend-test ## lint, the dashboard's tsc + vitest, every pytest suite (2 workers), then the browser suite
+	$(BIN)/pytest -q -n $(TEST_WORKERS) --dist loadfile --ignore=tests/e2e/browser
+	$(BIN)/pytest -q tests/e2e/browser
 
 unit: dev ## the pure unit tests only
 	$(BIN)/pytest -q tests/unit

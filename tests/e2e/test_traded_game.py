@@ -65,7 +65,7 @@ def stack(template_path, tmp_path) -> Iterator[Stack]:
     game = GameSpec(League.NBA, starts_in=timedelta(seconds=20), home="BOS", away="NY")
     scenario = Scenario((game,), seed=5)
     sim = KalshiSimulator(seed=5, rate_limits=False)
-    with ReplayServer(scenario, speed=60) as replay, SimServer(sim) as kalshi, AlertSink() as sink:
+    with ReplayServer(scenario, speed=30) as replay, SimServer(sim) as kalshi, AlertSink() as sink:
         followed = list_replay_markets(sim, replay.service, seed=5)
         overrides = {
             Env.ESPN_BASE_URL.value: replay.base_url,

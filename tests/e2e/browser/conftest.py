@@ -38,9 +38,11 @@ def _failed(request: pytest.FixtureRequest) -> bool:
     return any(report.failed for report in reports.values())
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    """Debian's Chromium, headless (fails, never skips, when it is missing)."""
+    """Debian's Chromium, headless (fails, never skips, when it is missing). Module-scoped: the
+    sync API keeps an asyncio loop on the main thread while it runs, which later tests that run
+    their own loop must not inherit."""
     executable = require_chromium()
     expect.set_options(timeout=ACTION_TIMEOUT_MS)
     with sync_playwright() as playwright:
