@@ -198,7 +198,13 @@ def test_records_arrive_in_order_in_batches_of_the_mapping_size(aws: Aws, behavi
     behaviour.gate.set()
     assert streams.drain(10)
     assert streams.pending() == 0
-    assert [len(batch) for batch in behaviour.batches] == [1, 3, 3]
+    # The first batch is what the stream held when it was read (1 to 3 records, by the machine's
+    # pace); the rest waited behind it, so every later batch is full but the last.
+    sizes = [len(batch) for batch in behaviour.batches]
+    first = sizes[0]
+    assert 1 <= first <= 3
+    rest = 7 - first
+    assert sizes == [first, *[3] * (rest // 3), *([rest % 3] if rest % 3 else [])]
     assert behaviour.keys() == keys
     assert [record["eventName"] for record in behaviour.records()] == ["INSERT"] * 7
     sequence = [int(record["dynamodb"]["SequenceNumber"]) for record in behaviour.records()]
