@@ -109,3 +109,36 @@ export function Dialog({ open, title, onClose, footer, children, tone = "default
 }
 
 export default Dialog;
+
+/** The footer of a confirm dialog: "Cancel" (the focus target, `cancelRef`) and the confirm button;
+ * both are disabled while the request runs (`busy`), the confirm button also while `disabled`. */
+export function ConfirmFooter({
+  cancelRef,
+  onCancel,
+  onConfirm,
+  busy,
+  disabled = false,
+  className,
+  label,
+  busyLabel,
+}: {
+  cancelRef: RefObject<HTMLButtonElement | null>;
+  onCancel: () => void;
+  onConfirm: () => void;
+  busy: boolean;
+  disabled?: boolean;
+  className: string;
+  label: string;
+  busyLabel: string;
+}) {
+  return (
+    <>
+      <button type="button" ref={cancelRef} onClick={onCancel} disabled={busy}>
+        Cancel
+      </button>
+      <button type="button" className={className} onClick={onConfirm} disabled={disabled || busy}>
+        {busy ? busyLabel : label}
+      </button>
+    </>
+  );
+}

@@ -2,7 +2,7 @@ import { useId, useRef, useState } from "react";
 import { errorMessage } from "../api/client";
 import type { EmergencyStopAnswer } from "../api/types";
 import { useApi } from "../hooks/useApi";
-import { Dialog } from "./Dialog";
+import { ConfirmFooter, Dialog } from "./Dialog";
 import { useToasts } from "./Toasts";
 
 export const EMERGENCY_STOP_REASON = "emergency stop from the dashboard";
@@ -60,14 +60,15 @@ export function EmergencyStop({ openPositions, onStopped }: { openPositions: num
         onClose={close}
         initialFocus={cancel}
         footer={
-          <>
-            <button type="button" ref={cancel} onClick={close} disabled={busy}>
-              Cancel
-            </button>
-            <button type="button" className="button-danger" onClick={() => void confirm()} disabled={busy}>
-              {busy ? "Stopping…" : "Stop everything"}
-            </button>
-          </>
+          <ConfirmFooter
+            cancelRef={cancel}
+            onCancel={close}
+            onConfirm={() => void confirm()}
+            busy={busy}
+            className="button-danger"
+            label="Stop everything"
+            busyLabel="Stopping…"
+          />
         }
       >
         <p>This trips the kill switch at once:</p>

@@ -2,7 +2,7 @@ import { useId, useRef, useState } from "react";
 import { ApiError, errorMessage } from "../api/client";
 import type { PaperTradingAnswer, TradingMode } from "../api/types";
 import { useApi } from "../hooks/useApi";
-import { Dialog } from "./Dialog";
+import { ConfirmFooter, Dialog } from "./Dialog";
 import { useToasts } from "./Toasts";
 
 interface ConflictBody {
@@ -87,14 +87,16 @@ export function ModeSwitch({ mode, onSwitched }: { mode: TradingMode; onSwitched
           onClose={close}
           initialFocus={cancel}
           footer={
-            <>
-              <button type="button" ref={cancel} onClick={close} disabled={busy}>
-                Cancel
-              </button>
-              <button type="button" className="button-live" onClick={() => void confirm()} disabled={!accepted || busy}>
-                {busy ? "Switching…" : "Switch to LIVE"}
-              </button>
-            </>
+            <ConfirmFooter
+              cancelRef={cancel}
+              onCancel={close}
+              onConfirm={() => void confirm()}
+              busy={busy}
+              disabled={!accepted}
+              className="button-live"
+              label="Switch to LIVE"
+              busyLabel="Switching…"
+            />
           }
         >
           <p>
@@ -120,14 +122,15 @@ export function ModeSwitch({ mode, onSwitched }: { mode: TradingMode; onSwitched
           onClose={close}
           initialFocus={cancel}
           footer={
-            <>
-              <button type="button" ref={cancel} onClick={close} disabled={busy}>
-                Cancel
-              </button>
-              <button type="button" className="button-paper" onClick={() => void confirm()} disabled={busy}>
-                {busy ? "Switching…" : "Switch to PAPER"}
-              </button>
-            </>
+            <ConfirmFooter
+              cancelRef={cancel}
+              onCancel={close}
+              onConfirm={() => void confirm()}
+              busy={busy}
+              className="button-paper"
+              label="Switch to PAPER"
+              busyLabel="Switching…"
+            />
           }
         >
           <p>New orders will be simulated: no real money is used in PAPER trading.</p>
